@@ -1,0 +1,88 @@
+// Shared state between every request, thread and process of a server: replay records, linger
+// records and (later) attempt counters and lockouts. The module implements it on Apache's
+// socache providers behind a global mutex; MemoryStateStore serves unit tests and tools.
+// Each operation is atomic with respect to every other operation on the same store.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace otp {
+
+enum class StoreStatus { ok, exists, not_found, error };
+
+class StateStore {
+public:
+    virtual ~StateStore() = default;
+
+    // Stores value under key for ttl_seconds unless a live entry exists (then: exists).
+    virtual StoreStatus add(std::string_view key, std::string_view value,
+                            std::int64_t ttl_seconds) = 0;
+    // Adds 1 to the counter under key (a missing or expired entry counts as 0) and returns
+    // the new value. A new entry lives ttl_seconds; incrementing keeps the original expiry.
+    virtual std::optional<std::int64_t> increment(std::string_view key,
+                                                  std::int64_t ttl_seconds) = 0;
+    // Stores `value` only if no live entry exists or the stored number is smaller; returns
+    // true if it stored. (Replay protection: a time step may only move forward.)
+    virtual std::optional<bool> advance(std::string_view key, std::uint64_t value,
+                                        std::int64_t ttl_seconds) = 0;
+    virtual StoreStatus get(std::string_view key, std::string* value) = 0;
+    virtual StoreStatus remove(std::string_view key) = 0;
+};
+
+// The compound operations (add-if-absent, increment, advance) written once on top of a
+// backend that can load, save and erase one record while holding a store-wide lock. The socache
+// store of the module and MemoryStateStore are such backends.
+class KeyValueStateStore : public StateStore {
+public:
+    StoreStatus add(std::string_view key, std::string_view value,
+                    std::int64_t ttl_seconds) override;
+    std::optional<std::int64_t> increment(std::string_view key,
+                                          std::int64_t ttl_seconds) override;
+    std::optional<bool> advance(std::string_view key, std::uint64_t value,
+                                std::int64_t ttl_seconds) override;
+    StoreStatus get(std::string_view key, std::string* value) override;
+    StoreStatus remove(std::string_view key) override;
+
+protected:
+    struct Record {
+        std::string value;
+        std::int64_t expires = 0;  // unix time
+    };
+    // Held around every operation; false when the lock cannot be taken (then: error).
+    virtual bool lock() = 0;
+    virtual void unlock() = 0;
+    // not_found for a missing or expired record.
+    virtual StoreStatus load(const std::string& key, Record* record) = 0;
+    virtual StoreStatus save(const std::string& key, const Record& record) = 0;
+    virtual StoreStatus erase(const std::string& key) = 0;
+    virtual std::int64_t now() const = 0;
+
+private:
+    class Guard;
+};
+
+// A process-local store with a clock that tests can set.
+class MemoryStateStore final : public KeyValueStateStore {
+public:
+    void set_now(std::int64_t unix_time) { fixed_now_ = unix_time; }
+
+protected:
+    bool lock() override;
+    void unlock() override;
+    StoreStatus load(const std::string& key, Record* record) override;
+    StoreStatus save(const std::string& key, const Record& record) override;
+    StoreStatus erase(const std::string& key) override;
+    std::int64_t now() const override;
+
+private:
+    std::mutex mutex_;
+    std::unordered_map<std::string, Record> records_;
+    std::optional<std::int64_t> fixed_now_;
+};
+
+}  // namespace otp

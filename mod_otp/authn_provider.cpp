@@ -1,0 +1,103 @@
+#include "authn_provider.h"
+
+#include <exception>
+
+#include "code_validator.h"
+#include "dir_config.h"
+#include "linger.h"
+#include "module_state.h"
+#include "socache_state_store.h"
+
+APLOG_USE_MODULE(otp);
+
+namespace {
+
+std::int64_t unix_now() { return apr_time_sec(apr_time_now()); }
+
+// Looks up the location's users file, reloading it if it changed on disk.
+std::shared_ptr<const otp::UsersIndex> users_index(request_rec* r, OtpModuleState& state,
+                                                   const otp_dir_config* conf) {
+    auto lookup = state.users.get(conf->users_file, otp_users_layout(conf), unix_now());
+    if (!lookup.error.empty())
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "OTPUsersFile %s could not be reloaded%s: %s", conf->users_file,
+                      lookup.index ? ", still using the previous version" : "",
+                      lookup.error.c_str());
+    else if (lookup.reloaded)
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "OTPUsersFile %s reloaded: %" APR_SIZE_T_FMT " users",
+                      conf->users_file, lookup.index->user_count());
+    return lookup.index;
+}
+
+authn_status check_password(request_rec* r, const char* user, const char* password) {
+    auto* conf = static_cast<otp_dir_config*>(
+        ap_get_module_config(r->per_dir_config, &otp_module));
+    if (!conf->users_file) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "AuthBasicProvider otp needs OTPUsersFile for %s", r->uri);
+        return AUTH_GENERAL_ERROR;
+    }
+    OtpModuleState& state = otp_state();
+    auto index = users_index(r, state, conf);
+    if (!index) return AUTH_GENERAL_ERROR;
+
+    SocacheStateStore store(state, r->server, r->pool);
+    const int linger = otp_basic_linger(conf);
+    std::string linger_key;
+    if (linger > 0) {
+        linger_key = linger_record_key(state.linger_secret, conf->users_file, user, password,
+                                       r->useragent_ip);
+        otp::StoreStatus status = store.get(linger_key, nullptr);
+        if (status == otp::StoreStatus::ok) {
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                          "user \"%s\": accepted by OTPBasicLinger", user);
+            return AUTH_GRANTED;
+        }
+        if (status == otp::StoreStatus::error) return AUTH_GENERAL_ERROR;
+    }
+
+    const std::string users_path(conf->users_file);
+    otp::ValidationResult result =
+        otp::validate_code(otp::UsersSource{*index, users_path}, store, otp_policy(conf), user,
+                           password, otp::PinUse::in_password, unix_now());
+    switch (result.outcome) {
+        case otp::ValidationOutcome::accepted:
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "user \"%s\": %s code accepted", user,
+                          result.pipe);
+            if (linger > 0 && store.add(linger_key, "1", linger) == otp::StoreStatus::error)
+                ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                              "user \"%s\": could not record OTPBasicLinger; the next request "
+                              "needs a new code",
+                              user);
+            return AUTH_GRANTED;
+        case otp::ValidationOutcome::unknown_user:
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "user \"%s\": refused (%s): %s",
+                          user, otp::outcome_reason(result.outcome), result.detail.c_str());
+            return AUTH_USER_NOT_FOUND;
+        case otp::ValidationOutcome::store_error:
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "user \"%s\": refused (%s): %s", user,
+                          otp::outcome_reason(result.outcome), result.detail.c_str());
+            return AUTH_GENERAL_ERROR;
+        default:
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "user \"%s\": refused (%s): %s",
+                          user, otp::outcome_reason(result.outcome), result.detail.c_str());
+            return AUTH_DENIED;
+    }
+}
+
+// httpd is C: nothing may be thrown through it.
+authn_status guarded_check_password(request_rec* r, const char* user, const char* password) {
+    try {
+        return check_password(r, user, password);
+    } catch (const std::exception& e) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "otp provider: internal error: %s",
+                      e.what());
+    } catch (...) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "otp provider: internal error");
+    }
+    return AUTH_GENERAL_ERROR;
+}
+
+}  // namespace
+
+const authn_provider otp_authn_provider = {&guarded_check_password, nullptr};

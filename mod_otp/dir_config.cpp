@@ -1,0 +1,164 @@
+#include "dir_config.h"
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include "module_state.h"
+
+namespace {
+
+constexpr int kUnset = -1;
+
+int pick(int inner, int outer) { return inner != kUnset ? inner : outer; }
+int or_default(int value, int fallback) { return value != kUnset ? value : fallback; }
+
+// Parses a whole decimal number in [min, max]; nullptr on success, else the reason.
+const char* parse_int(cmd_parms* cmd, const char* text, int min, int max, int* out) {
+    char* end = nullptr;
+    errno = 0;
+    long value = std::strtol(text, &end, 10);
+    if (errno || end == text || *end != '\0' || value < min || value > max)
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a whole number from %d to %d",
+                            cmd->cmd->name, text, min, max);
+    *out = static_cast<int>(value);
+    return nullptr;
+}
+
+// Every handler below stores into an int member named by the directive's cmd_data offset.
+int* field(cmd_parms* cmd, void* conf) {
+    return reinterpret_cast<int*>(static_cast<char*>(conf) +
+                                  reinterpret_cast<std::uintptr_t>(cmd->info));
+}
+
+template <int Min, int Max>
+const char* set_int(cmd_parms* cmd, void* conf, const char* arg) {
+    return parse_int(cmd, arg, Min, Max, field(cmd, conf));
+}
+
+const char* set_users_file(cmd_parms* cmd, void* raw, const char* path, const char* layout) {
+    auto* conf = static_cast<otp_dir_config*>(raw);
+    otp::UsersFileLayout parsed = otp::UsersFileLayout::oath;
+    if (layout && std::string(layout) == "mod_authn_otp")
+        parsed = otp::UsersFileLayout::mod_authn_otp;
+    else if (layout && std::string(layout) != "oath")
+        return apr_psprintf(cmd->pool,
+                            "OTPUsersFile: unknown layout '%s' (expected oath or mod_authn_otp)",
+                            layout);
+    const char* resolved = ap_server_root_relative(cmd->pool, path);
+    if (!resolved) return apr_psprintf(cmd->pool, "OTPUsersFile: invalid path '%s'", path);
+    // Read it now, so a broken file fails `apachectl configtest` with its file and line.
+    std::string error;
+    try {
+        if (!otp_state().users.preload(resolved, parsed, &error))
+            return apr_psprintf(cmd->pool, "OTPUsersFile: %s", error.c_str());
+    } catch (const std::exception& e) {
+        return apr_psprintf(cmd->pool, "OTPUsersFile: %s: %s", resolved, e.what());
+    }
+    conf->users_file = resolved;
+    conf->users_layout = static_cast<int>(parsed);
+    return nullptr;
+}
+
+const char* set_state_store(cmd_parms* cmd, void*, const char* arg) {
+    if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
+    std::string spec(arg);
+    std::string::size_type colon = spec.find(':');
+    OtpStoreConfig& store = otp_state().store_config;
+    store.provider = spec.substr(0, colon);
+    store.args = colon == std::string::npos ? "" : spec.substr(colon + 1);
+    store.configured = true;
+    if (!ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, store.provider.c_str(),
+                            AP_SOCACHE_PROVIDER_VERSION))
+        return apr_psprintf(cmd->pool,
+                            "OTPStateStore: no socache provider '%s' is loaded "
+                            "(LoadModule socache_%s_module before this line)",
+                            store.provider.c_str(), store.provider.c_str());
+    return nullptr;
+}
+
+// Wraps each handler so that no C++ exception reaches httpd's config parser.
+template <const char* (*Handler)(cmd_parms*, void*, const char*)>
+const char* guarded1(cmd_parms* cmd, void* conf, const char* arg) {
+    try {
+        return Handler(cmd, conf, arg);
+    } catch (const std::exception& e) {
+        return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, e.what());
+    } catch (...) {
+        return apr_psprintf(cmd->pool, "%s: internal error", cmd->cmd->name);
+    }
+}
+
+#define OTP_OFFSET(member) reinterpret_cast<void*>(APR_OFFSETOF(otp_dir_config, member))
+#define OTP_DIR_SCOPE (RSRC_CONF | OR_AUTHCFG)
+
+}  // namespace
+
+void* otp_create_dir_config(apr_pool_t* pool, char*) {
+    auto* conf = static_cast<otp_dir_config*>(apr_pcalloc(pool, sizeof(otp_dir_config)));
+    conf->users_file = nullptr;
+    conf->users_layout = kUnset;
+    conf->window = kUnset;
+    conf->hotp_look_ahead = kUnset;
+    conf->time_step = kUnset;
+    conf->digits = kUnset;
+    conf->basic_linger = kUnset;
+    return conf;
+}
+
+void* otp_merge_dir_config(apr_pool_t* pool, void* base_raw, void* add_raw) {
+    auto* base = static_cast<otp_dir_config*>(base_raw);
+    auto* add = static_cast<otp_dir_config*>(add_raw);
+    auto* conf = static_cast<otp_dir_config*>(apr_pcalloc(pool, sizeof(otp_dir_config)));
+    conf->users_file = add->users_file ? add->users_file : base->users_file;
+    conf->users_layout = add->users_file ? add->users_layout : base->users_layout;
+    conf->window = pick(add->window, base->window);
+    conf->hotp_look_ahead = pick(add->hotp_look_ahead, base->hotp_look_ahead);
+    conf->time_step = pick(add->time_step, base->time_step);
+    conf->digits = pick(add->digits, base->digits);
+    conf->basic_linger = pick(add->basic_linger, base->basic_linger);
+    return conf;
+}
+
+otp::OtpPolicy otp_policy(const otp_dir_config* conf) {
+    otp::OtpPolicy policy;
+    policy.totp_window = static_cast<unsigned>(or_default(conf->window, 1));
+    policy.hotp_look_ahead = static_cast<unsigned>(or_default(conf->hotp_look_ahead, 10));
+    policy.default_step = static_cast<unsigned>(or_default(conf->time_step, 30));
+    policy.default_digits = static_cast<unsigned>(or_default(conf->digits, 6));
+    return policy;
+}
+
+otp::UsersFileLayout otp_users_layout(const otp_dir_config* conf) {
+    return conf->users_layout == kUnset ? otp::UsersFileLayout::oath
+                                        : static_cast<otp::UsersFileLayout>(conf->users_layout);
+}
+
+int otp_basic_linger(const otp_dir_config* conf) { return or_default(conf->basic_linger, 300); }
+
+const command_rec otp_directives[] = {
+    AP_INIT_TAKE12("OTPUsersFile", reinterpret_cast<cmd_func>(set_users_file), nullptr,
+                   OTP_DIR_SCOPE,
+                   "Path of the OATH users file, optionally followed by its layout "
+                   "(oath or mod_authn_otp)"),
+    AP_INIT_TAKE1("OTPStateStore", reinterpret_cast<cmd_func>(guarded1<set_state_store>),
+                  nullptr, RSRC_CONF,
+                  "socache provider for shared state, as provider[:args] (default shmcb)"),
+    AP_INIT_TAKE1("OTPWindow", reinterpret_cast<cmd_func>(set_int<0, 10>), OTP_OFFSET(window),
+                  OTP_DIR_SCOPE, "TOTP time steps accepted either side of now (default 1)"),
+    AP_INIT_TAKE1("OTPHOTPLookAhead", reinterpret_cast<cmd_func>(set_int<0, 100>),
+                  OTP_OFFSET(hotp_look_ahead), OTP_DIR_SCOPE,
+                  "HOTP counters accepted ahead of the expected one (default 10)"),
+    AP_INIT_TAKE1("OTPTimeStep", reinterpret_cast<cmd_func>(set_int<1, 3600>),
+                  OTP_OFFSET(time_step), OTP_DIR_SCOPE,
+                  "TOTP time step in seconds for tokens whose type does not say (default 30)"),
+    AP_INIT_TAKE1("OTPDigits", reinterpret_cast<cmd_func>(set_int<6, 8>), OTP_OFFSET(digits),
+                  OTP_DIR_SCOPE,
+                  "Code length for tokens whose type does not say, 6 to 8 (default 6)"),
+    AP_INIT_TAKE1("OTPBasicLinger", reinterpret_cast<cmd_func>(set_int<0, 86400>),
+                  OTP_OFFSET(basic_linger), OTP_DIR_SCOPE,
+                  "Seconds a Basic user+password stays accepted from the same address after "
+                  "its code was validated; 0 = every request needs a new code (default 300)"),
+    {nullptr, {nullptr}, nullptr, 0, RAW_ARGS, nullptr},
+};

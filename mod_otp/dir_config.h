@@ -1,0 +1,28 @@
+// Per-directory configuration (OTPUsersFile, OTPWindow, ...): what httpd creates for every
+// <Location>, <Directory> and .htaccess, merged inner over outer. Allocated from config pools
+// and never destroyed, so it stays a trivially destructible C struct.
+#pragma once
+
+#include "apache_headers.h"
+#include "code_validator.h"
+#include "users_file.h"
+
+struct otp_dir_config {
+    const char* users_file;      // absolute path, nullptr when unset
+    int users_layout;            // otp::UsersFileLayout, -1 when unset
+    int window;                  // OTPWindow, -1 when unset
+    int hotp_look_ahead;         // OTPHOTPLookAhead
+    int time_step;               // OTPTimeStep
+    int digits;                  // OTPDigits
+    int basic_linger;            // OTPBasicLinger (seconds, 0 = off)
+};
+
+void* otp_create_dir_config(apr_pool_t* pool, char* dir);
+void* otp_merge_dir_config(apr_pool_t* pool, void* base, void* add);
+
+// The effective values, defaults applied.
+otp::OtpPolicy otp_policy(const otp_dir_config* conf);
+otp::UsersFileLayout otp_users_layout(const otp_dir_config* conf);
+int otp_basic_linger(const otp_dir_config* conf);
+
+extern const command_rec otp_directives[];

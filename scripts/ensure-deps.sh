@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages mod_otp needs to build, test, benchmark and demo, but only the
+# ones that are missing, so `make demo` / `make test` work on a fresh Debian 12 machine.
+# Usage: scripts/ensure-deps.sh [build|test|bench|all]   (default: all)
+set -euo pipefail
+
+build_pkgs=(build-essential cmake pkg-config apache2 apache2-dev libjansson-dev libssl-dev)
+test_pkgs=(libcmocka-dev liboath-dev oathtool libapache2-mod-perl2 libwww-perl jq)
+bench_pkgs=(liboath-dev wrk)
+
+case "${1:-all}" in
+    build) wanted=("${build_pkgs[@]}") ;;
+    test) wanted=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+    bench) wanted=("${build_pkgs[@]}" "${bench_pkgs[@]}" oathtool) ;;
+    all) wanted=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+    *) echo "usage: $0 [build|test|bench|all]" >&2; exit 2 ;;
+esac
+
+missing=()
+for pkg in "${wanted[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+    [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "Installing missing packages: ${missing[*]}"
+sudo=()
+[[ $(id -u) -eq 0 ]] || sudo=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -q
+"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,180 @@
+package OTPTest;
+# Shared helpers for mod_otp's end-to-end tests: the test users and their secrets, codes from
+# oathtool (a peer implementation, not our own code), and HTTP requests with Basic auth.
+use strict;
+use warnings FATAL => 'all';
+
+use Exporter 'import';
+use File::Spec;
+use FindBin;
+use MIME::Base64 qw(encode_base64);
+
+our @EXPORT_OK = qw(totp hotp basic_get users_file_line var_dir server_log_since
+                    write_users_files wait_for_fresh_step parallel_statuses %SECRET);
+
+# Test tokens. Each test file uses its own users so that replay state left by one test
+# never decides another.
+our %SECRET = (
+    alice => '3132333435363738393031323334353637383930',          # TOTP, no PIN
+    bob   => '0102030405060708090a0b0c0d0e0f1011121314',          # TOTP, PIN 4321
+    carol => 'a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4',          # HOTP, fresh
+    dave  => '3132333435363738393031323334353637383930313233343536373839303132', # 8-digit SHA256
+    erin1 => 'f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff00010203',          # erin's first token (T60)
+    erin2 => '5555555555555555555555555555555555555555',          # erin's second token (T30)
+    lena  => '6c656e616c656e616c656e616c656e616c656e61',          # TOTP, linger tests
+    tom   => '746f6d746f6d746f6d746f6d746f6d746f6d746f',          # TOTP, tight window
+    hank  => '68616e6b68616e6b68616e6b68616e6b68616e6b',          # HOTP, tight look-ahead
+    max   => '6d61786d61786d61786d61786d61786d61786d61',          # mod_authn_otp HOTP
+    mia   => '6d69616d69616d69616d69616d69616d69616d69',          # mod_authn_otp TOTP
+    race  => '7261636572616365726163657261636572616365',          # HOTP, concurrency
+    rita  => '72697461726974617269746172697461726974ff',          # TOTP, concurrency
+);
+
+sub var_dir { File::Spec->catdir($FindBin::Bin, '..', 'var') }
+
+# Writes the users files the server reads (called before httpd starts).
+sub write_users_files {
+    my ($dir) = @_;
+    my $oath = <<"END";
+# mod_otp end-to-end test users (generated; secrets are test data)
+HOTP/T30\talice\t-\t$SECRET{alice}
+HOTP/T30 bob 4321 $SECRET{bob}
+HOTP carol - $SECRET{carol}
+
+HOTP/T30/8-SHA256 dave - $SECRET{dave}
+HOTP/T60 erin - $SECRET{erin1}
+HOTP/T30 erin - $SECRET{erin2}
+HOTP/T30 lena - $SECRET{lena}
+HOTP/T30 tom - $SECRET{tom}
+HOTP hank - $SECRET{hank} 4 952160 2026-01-01T00:00:00L
+HOTP race - $SECRET{race}
+HOTP/T30 rita - $SECRET{rita}
+END
+    my $legacy = <<"END";
+# mod_authn_otp layout: COUNTER is the next expected counter
+HOTP max - $SECRET{max} 5
+HOTP/T30 mia - $SECRET{mia} 0
+END
+    _write("$dir/users.oath", $oath);
+    _write("$dir/users.mod_authn_otp", $legacy);
+}
+
+sub _write {
+    my ($path, $content) = @_;
+    open my $fh, '>', $path or die "$path: $!";
+    print $fh $content;
+    close $fh or die "$path: $!";
+}
+
+sub _oathtool {
+    my @args = @_;
+    open my $fh, '-|', 'oathtool', @args or die "oathtool: $!";
+    my $out = <$fh>;
+    close $fh or die "oathtool @args failed";
+    chomp $out;
+    return $out;
+}
+
+# totp(user_secret_name, offset_steps, %opts): the code oathtool computes for now+offset.
+sub totp {
+    my ($name, $offset, %opt) = @_;
+    my $step = $opt{step} // 30;
+    my $t = time + ($offset // 0) * $step;
+    my @alg = $opt{sha} ? ("--totp=$opt{sha}") : ('--totp');
+    return _oathtool(@alg, "--time-step-size=${step}s", '--digits=' . ($opt{digits} // 6),
+                     '--now=' . _utc($t), $SECRET{$name});
+}
+
+sub _utc {
+    my @t = gmtime(shift);
+    return sprintf '%04d-%02d-%02d %02d:%02d:%02d UTC', $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0];
+}
+
+# Sleeps past the end of the current time step when fewer than `margin` seconds are left,
+# so a code computed now is still current when the server checks it.
+sub wait_for_fresh_step {
+    my ($step, $margin) = @_;
+    $step //= 30;
+    $margin //= 4;
+    my $left = $step - time % $step;
+    sleep $left if $left <= $margin;
+}
+
+# Sends `count` requests at once (one process each, started together) and returns their
+# HTTP statuses.
+sub parallel_statuses {
+    my ($count, $request) = @_;
+    pipe my $go_read, my $go_write or die "pipe: $!";
+    my @children;
+    for my $i (1 .. $count) {
+        pipe my $result_read, my $result_write or die "pipe: $!";
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            close $go_write;
+            close $result_read;
+            sysread $go_read, my $byte, 1;     # wait for the start signal
+            my $res = $request->($i);
+            print $result_write $res->code;
+            close $result_write;
+            require POSIX;
+            POSIX::_exit(0);
+        }
+        close $result_write;
+        push @children, [$pid, $result_read];
+    }
+    close $go_read;
+    close $go_write;                            # EOF releases every child at once
+    my @statuses;
+    for my $child (@children) {
+        my ($pid, $fh) = @$child;
+        local $/;
+        my $status = <$fh> // 'none';
+        waitpid $pid, 0;
+        push @statuses, $status;
+    }
+    return @statuses;
+}
+
+sub hotp {
+    my ($name, $counter, %opt) = @_;
+    return _oathtool('--hotp', "--counter=$counter", '--digits=' . ($opt{digits} // 6),
+                     $SECRET{$name});
+}
+
+# GET with Basic credentials, optionally from another loopback source address.
+sub basic_get {
+    my ($url, $user, $password, %opt) = @_;
+    require Apache::TestRequest;
+    my @headers = (Authorization => 'Basic ' . encode_base64("$user:$password", ''));
+    if ($opt{from}) {
+        require LWP::Protocol::http;
+        local @LWP::Protocol::http::EXTRA_SOCK_OPTS = (LocalAddr => $opt{from});
+        return Apache::TestRequest::GET($url, @headers);
+    }
+    return Apache::TestRequest::GET($url, @headers);
+}
+
+# The users file line of a user, as the server left it.
+sub users_file_line {
+    my ($file, $user) = @_;
+    open my $fh, '<', File::Spec->catfile(var_dir(), $file) or die "$file: $!";
+    while (my $line = <$fh>) {
+        next if $line =~ /^\s*(#|$)/;
+        my @f = split /\s+/, $line;
+        return $line if $f[1] eq $user;
+    }
+    return undef;
+}
+
+# Error log lines written after a given byte offset (the offset of an earlier call).
+sub server_log_since {
+    my ($offset) = @_;
+    my $log = File::Spec->catfile($FindBin::Bin, '..', 'logs', 'error_log');
+    open my $fh, '<', $log or die "$log: $!";
+    seek $fh, $offset, 0;
+    local $/;
+    my $text = <$fh> // '';
+    return wantarray ? ($text, $offset + length $text) : $text;
+}
+
+1;
