@@ -88,6 +88,8 @@ bool parse_counter_info(std::string_view rest, TokenType* type, std::string* err
         type->kind = TokenKind::time;
         return parse_step(info.substr(1), &type->step_seconds, error);
     }
+    if (info == "e" || info[0] == 't')
+        return fail(error, "token types are case-sensitive (write HOTP, E and T in upper case)");
     return fail(error, std::string("unknown token type; ") + kExpected);
 }
 

@@ -1035,12 +1035,18 @@ struct UsersFileTransaction::Impl {
         if (::renameat(dir_fd.get(), new_name.c_str(), dir_fd.get(), parts.base.c_str()) != 0)
             return fail_errno(error, new_path + ": cannot rename to " + path, errno);
         guard.disarm();
-        file_stat = st;
-        identity = identity_of(st);
         // The rename is only durable once the directory is; fail closed if that is unsure.
         if (::fsync(dir_fd.get()) != 0)
             return fail_errno(error, parts.dir + ": cannot fsync directory after updating " + path,
                               errno);
+        // Identity as seen now: rename itself updates the inode's ctime on most filesystems.
+        struct stat renamed;
+        if (::fstatat(dir_fd.get(), parts.base.c_str(), &renamed, AT_SYMLINK_NOFOLLOW) != 0 ||
+            !same_inode(renamed, st))
+            return fail(error, path + " was replaced right after our update by a program that "
+                                      "ignores " + lock_path);
+        file_stat = renamed;
+        identity = identity_of(renamed);
         return true;
     }
 };

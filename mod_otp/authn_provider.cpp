@@ -48,7 +48,8 @@ authn_status check_password(request_rec* r, const char* user, const char* passwo
         linger_key = linger_record_key(state.linger_secret, conf->users_file, user, password,
                                        r->useragent_ip);
         otp::StoreStatus status = store.get(linger_key, nullptr);
-        if (status == otp::StoreStatus::ok) {
+        // A user removed from the users file loses lingering logins at once.
+        if (status == otp::StoreStatus::ok && !index->tokens_for(user).empty()) {
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                           "user \"%s\": accepted by OTPBasicLinger", user);
             return AUTH_GRANTED;
