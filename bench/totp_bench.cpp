@@ -4,17 +4,19 @@
 //   cmake --build build --target totp_bench && ./build/totp_bench
 //
 // Three codes per hash: the code of the current step, the code of the previous step, and a
-// wrong code. liboath stops at the first match (it tries now, then the neighbours), so its cost
+// wrong code. liboath stops at the first match (it tries the current step first), so its cost
 // depends on where the code matched; find_totp_step always computes all 2w+1 candidates.
 #include <openssl/crypto.h>
 #include <openssl/opensslv.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "hotp.h"
 
@@ -30,13 +32,14 @@ constexpr std::int64_t kNow = 1700000015;  // fixed, so runs are comparable
 constexpr unsigned kStep = 30;
 constexpr unsigned kDigits = 6;
 constexpr unsigned kWindow = 1;
-constexpr auto kMinDuration = std::chrono::milliseconds(1000);
+
+constexpr int kRounds = 10;
+constexpr auto kRoundDuration = std::chrono::milliseconds(100);  // 1 s per implementation and case
 
 volatile long g_sink;  // keeps results observable so the calls are not optimised away
 
-// Runs fn in rounds of 1000 until kMinDuration has passed; returns ns per call.
-double ns_per_call(const std::function<long()>& fn) {
-    for (int i = 0; i < 1000; ++i) g_sink = g_sink + fn();  // warm up caches and branch predictors
+// One timed round: fn in batches of 1000 calls until kRoundDuration has passed; ns per call.
+double time_round(const std::function<long()>& fn) {
     long calls = 0;
     const Clock::time_point start = Clock::now();
     Clock::time_point end;
@@ -44,8 +47,27 @@ double ns_per_call(const std::function<long()>& fn) {
         for (int i = 0; i < 1000; ++i) g_sink = g_sink + fn();
         calls += 1000;
         end = Clock::now();
-    } while (end - start < kMinDuration);
+    } while (end - start < kRoundDuration);
     return std::chrono::duration<double, std::nano>(end - start).count() / calls;
+}
+
+double median(std::vector<double> values) {
+    std::sort(values.begin(), values.end());
+    const std::size_t mid = values.size() / 2;
+    return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}
+
+// Median ns per call of each function. Rounds of the two alternate, so that a noisy neighbour
+// on a shared machine (this one is a 2-core VM) disturbs both alike.
+std::vector<double> compare(const std::vector<std::function<long()>>& fns) {
+    std::vector<std::vector<double>> rounds(fns.size());
+    for (const auto& fn : fns)
+        for (int i = 0; i < 1000; ++i) g_sink = g_sink + fn();  // warm-up
+    for (int r = 0; r < kRounds; ++r)
+        for (std::size_t f = 0; f < fns.size(); ++f) rounds[f].push_back(time_round(fns[f]));
+    std::vector<double> medians;
+    for (const auto& r : rounds) medians.push_back(median(r));
+    return medians;
 }
 
 struct Case {
@@ -93,17 +115,16 @@ void run(const std::string& key, const Algo& algo) {
                                          .value_or(0));
         };
         if ((ours() != 0) != c.valid) fail("find_totp_step disagrees with the expected result");
-        const double ours_ns = ns_per_call(ours);
 #ifdef HAVE_LIBOATH
         auto theirs = [&] { return oath_validate(key, algo.oath_flags, c.code); };
         if ((theirs() >= 0) != c.valid) fail("liboath disagrees with the expected result");
-        const double theirs_ns = ns_per_call(theirs);
+        const std::vector<double> ns = compare({ours, theirs});
         std::printf("| %-6s | %-11s | %8.0f | %8.0f | %5.2fx |\n",
-                    otp::hash_algorithm_name(algo.algorithm), c.name, ours_ns, theirs_ns,
-                    theirs_ns / ours_ns);
+                    otp::hash_algorithm_name(algo.algorithm), c.name, ns[0], ns[1], ns[1] / ns[0]);
 #else
+        const std::vector<double> ns = compare({ours});
         std::printf("| %-6s | %-11s | %8.0f | %8s | %6s |\n",
-                    otp::hash_algorithm_name(algo.algorithm), c.name, ours_ns, "n/a", "n/a");
+                    otp::hash_algorithm_name(algo.algorithm), c.name, ns[0], "n/a", "n/a");
 #endif
     }
 }
@@ -118,15 +139,17 @@ int main() {
     std::printf("liboath not available, ");
 #endif
     std::printf("%s\n", OpenSSL_version(OPENSSL_VERSION));
-    std::printf("window ±%u, %u digits, %u s step, 20-byte key (SHA1) / 32 / 64 bytes\n\n",
-                kWindow, kDigits, kStep);
+    std::printf("window ±%u, %u digits, %u s step, keys of 20 (SHA1), 32 (SHA256), 64 (SHA512)"
+                " bytes; median of %d rounds of %lld ms, ns per validation\n\n",
+                kWindow, kDigits, kStep, kRounds, static_cast<long long>(kRoundDuration.count()));
     std::printf("| hash   | case        | otp ns   | oath ns  | ratio  |\n");
     std::printf("|--------|-------------|----------|----------|--------|\n");
 
-    const std::string key_bytes = "\x3b\x91\x0e\xa7\x55\x02\xc4\x8f\x61\xd9\x1a\x7c\xe0\x33\xb6\x48"
-                                  "\x9f\x20\x6d\xc5\x17\x84\xfa\x0b\x52\xee\x39\x76\xa1\x0d\x68\xc3"
-                                  "\x44\xbd\x05\x9a\x7e\x12\xf6\x83\x2c\xd0\x69\xb5\x1e\x47\xaa\x30"
-                                  "\xe9\x5c\x88\x13\x7b\xc2\x06\xfd\x4a\x91\x27\xde\x60\xb4\x3f\x8d";
+    const std::string key_bytes =
+        "\x3b\x91\x0e\xa7\x55\x02\xc4\x8f\x61\xd9\x1a\x7c\xe0\x33\xb6\x48"
+        "\x9f\x20\x6d\xc5\x17\x84\xfa\x0b\x52\xee\x39\x76\xa1\x0d\x68\xc3"
+        "\x44\xbd\x05\x9a\x7e\x12\xf6\x83\x2c\xd0\x69\xb5\x1e\x47\xaa\x30"
+        "\xe9\x5c\x88\x13\x7b\xc2\x06\xfd\x4a\x91\x27\xde\x60\xb4\x3f\x8d";
     run(key_bytes.substr(0, 20), {otp::HashAlgorithm::sha1, 0});
 #ifdef HAVE_LIBOATH
     run(key_bytes.substr(0, 32), {otp::HashAlgorithm::sha256, OATH_TOTP_HMAC_SHA256});

@@ -58,15 +58,15 @@ bool parse_digits(std::string_view text, unsigned* out, std::string* error) {
 }
 
 bool parse_step(std::string_view text, unsigned* out, std::string* error) {
-    const std::string reason =
-        "time step must be a number of seconds from 1 to " + std::to_string(kMaxStepSeconds);
-    if (text.empty() || text.size() > 4 || text[0] == '0') return fail(error, reason);
     unsigned value = 0;
-    for (char c : text) {
-        if (c < '0' || c > '9') return fail(error, reason);
-        value = value * 10 + static_cast<unsigned>(c - '0');
+    bool ok = !text.empty() && text.size() <= 4 && text[0] != '0';
+    for (std::size_t i = 0; ok && i < text.size(); ++i) {
+        ok = text[i] >= '0' && text[i] <= '9';
+        value = value * 10 + static_cast<unsigned>(text[i] - '0');
     }
-    if (value < 1 || value > kMaxStepSeconds) return fail(error, reason);
+    if (!ok || value < 1 || value > kMaxStepSeconds)
+        return fail(error, "time step must be a number of seconds from 1 to " +
+                               std::to_string(kMaxStepSeconds));
     *out = value;
     return true;
 }

@@ -47,6 +47,7 @@
 #include "users_file.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -58,6 +59,8 @@
 #include <ctime>
 #include <limits>
 #include <mutex>
+#include <new>
+#include <unordered_map>
 
 #include "codec.h"
 
@@ -124,6 +127,62 @@ bool fail_errno(std::string* error, const std::string& what, int err) {
     return fail(error, what + ": " + describe_errno(err));
 }
 
+// ---- large arrays ------------------------------------------------------------------------
+
+// A million-user index is some 80 MB read at random, plus the file text while loading. Large
+// arrays get their own mapping with transparent huge pages requested (THP is usually in
+// "madvise" mode): 2 MiB pages cut the page faults while loading and the TLB misses of every
+// lookup, which dominate both on virtual machines.
+constexpr std::size_t kHugePage = std::size_t{2} << 20;
+constexpr std::size_t kMapThreshold = 2 * kHugePage;
+
+std::size_t round_up(std::size_t value, std::size_t unit) { return (value + unit - 1) / unit * unit; }
+
+void* map_large(std::size_t bytes) {
+    const std::size_t length = round_up(bytes, kHugePage);
+    void* raw = ::mmap(nullptr, length + kHugePage, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) return nullptr;
+    // Align to a huge page and give back the slack on both sides.
+    const std::uintptr_t start = reinterpret_cast<std::uintptr_t>(raw);
+    const std::uintptr_t aligned = round_up(start, kHugePage);
+    const std::uintptr_t end = start + length + kHugePage;
+    if (aligned > start) ::munmap(raw, aligned - start);
+    if (end > aligned + length) ::munmap(reinterpret_cast<void*>(aligned + length), end - aligned - length);
+#ifdef MADV_HUGEPAGE
+    ::madvise(reinterpret_cast<void*>(aligned), length, MADV_HUGEPAGE);
+#endif
+    return reinterpret_cast<void*>(aligned);
+}
+
+template <typename T>
+struct LargeAllocator {
+    using value_type = T;
+    LargeAllocator() = default;
+    template <typename U>
+    LargeAllocator(const LargeAllocator<U>&) {}
+
+    T* allocate(std::size_t n) {
+        const std::size_t bytes = n * sizeof(T);
+        void* p = bytes >= kMapThreshold ? map_large(bytes) : std::malloc(bytes);
+        if (!p) throw std::bad_alloc();
+        return static_cast<T*>(p);
+    }
+    void deallocate(T* p, std::size_t n) {
+        const std::size_t bytes = n * sizeof(T);
+        if (bytes >= kMapThreshold) ::munmap(p, round_up(bytes, kHugePage));
+        else std::free(p);
+    }
+    template <typename U>
+    bool operator==(const LargeAllocator<U>&) const { return true; }
+    template <typename U>
+    bool operator!=(const LargeAllocator<U>&) const { return false; }
+};
+
+using LargeString = std::basic_string<char, std::char_traits<char>, LargeAllocator<char>>;
+template <typename T>
+using LargeVector = std::vector<T, LargeAllocator<T>>;
+
 FileIdentity identity_of(const struct stat& st) {
     FileIdentity id;
     id.device = static_cast<std::uint64_t>(st.st_dev);
@@ -139,7 +198,7 @@ bool same_inode(const struct stat& a, const struct stat& b) {
 }
 
 // Reads the whole file in one go (size from fstat, more if it grew meanwhile).
-bool read_whole_file(int fd, std::size_t size_hint, const std::string& name, std::string* out,
+bool read_whole_file(int fd, std::size_t size_hint, const std::string& name, LargeString* out,
                      std::string* error) {
     out->resize(size_hint + 1);  // +1 so that reaching EOF is seen without a second resize
     std::size_t used = 0;
@@ -275,17 +334,35 @@ std::string normalize_authn_otp_type(std::string_view text) {
     return std::string(text);
 }
 
-// Most files use one or two types; remembering the last one saves re-parsing it per line.
-struct TypeCache {
-    std::string text;
-    TokenType type;
-    bool valid = false;
+// Files use a handful of type spellings; remembering the last few saves re-parsing per line.
+class TypeCache {
+public:
+    const TokenType* find(std::string_view text) const {
+        for (std::size_t i = 0; i < used_; ++i)
+            if (entries_[i].text == text) return &entries_[i].type;
+        return nullptr;
+    }
+    void add(std::string_view text, const TokenType& type) {
+        Entry& e = entries_[next_];
+        e.text.assign(text);
+        e.type = type;
+        next_ = (next_ + 1) % entries_.size();
+        used_ = std::min(used_ + 1, entries_.size());
+    }
+
+private:
+    struct Entry {
+        std::string text;
+        TokenType type;
+    };
+    std::array<Entry, 4> entries_;
+    std::size_t used_ = 0, next_ = 0;
 };
 
 bool parse_type_field(std::string_view text, UsersFileLayout layout, TypeCache* cache,
                       TokenType* out, std::string* reason) {
-    if (cache->valid && cache->text == text) {
-        *out = cache->type;
+    if (const TokenType* known = cache->find(text)) {
+        *out = *known;
         return true;
     }
     const std::string spelled =
@@ -293,19 +370,24 @@ bool parse_type_field(std::string_view text, UsersFileLayout layout, TypeCache* 
     std::string why;
     const std::optional<TokenType> type = parse_token_type(spelled, &why);
     if (!type) return fail(reason, "TYPE field" + quoted_type_if_safe(text) + ": " + why);
-    cache->text.assign(text);
-    cache->type = *type;
-    cache->valid = true;
+    cache->add(text, *type);
     *out = *type;
     return true;
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
+constexpr std::array<std::int8_t, 256> make_hex_table() {
+    std::array<std::int8_t, 256> table{};
+    for (int c = 0; c < 256; ++c) {
+        table[c] = -1;
+        if (c >= '0' && c <= '9') table[c] = static_cast<std::int8_t>(c - '0');
+        if (c >= 'a' && c <= 'f') table[c] = static_cast<std::int8_t>(c - 'a' + 10);
+        if (c >= 'A' && c <= 'F') table[c] = static_cast<std::int8_t>(c - 'A' + 10);
+    }
+    return table;
 }
+constexpr std::array<std::int8_t, 256> kHexTable = make_hex_table();
+
+int hex_value(char c) { return kHexTable[static_cast<unsigned char>(c)]; }
 
 // Never quotes the field: it is the key.
 bool check_secret(std::string_view text, std::string* reason) {
@@ -318,9 +400,14 @@ bool check_secret(std::string_view text, std::string* reason) {
     return true;
 }
 
-void decode_secret_into(std::string_view hex, std::string* out) {
+// Appends the bytes of already checked hex text.
+template <typename String>
+void decode_secret_into(std::string_view hex, String* out) {
+    const std::size_t start = out->size();
+    out->resize(start + hex.size() / 2);
+    char* p = &(*out)[start];
     for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
-        out->push_back(static_cast<char>((hex_value(hex[i]) << 4) | hex_value(hex[i + 1])));
+        *p++ = static_cast<char>((hex_value(hex[i]) << 4) | hex_value(hex[i + 1]));
 }
 
 bool parse_int64(std::string_view text, bool allow_negative, std::int64_t* out) {
@@ -511,6 +598,21 @@ std::size_t table_size_for(std::size_t users) {
     return size;
 }
 
+// A slot of the user table: record index + 1 of the user's first token (0 = empty) and the
+// high half of the name's hash, so probing past other users rarely touches their records.
+struct Slot {
+    std::uint32_t entry = 0;
+    std::uint32_t tag = 0;
+};
+
+std::uint32_t tag_of(std::uint64_t hash) { return static_cast<std::uint32_t>(hash >> 32); }
+
+struct PendingLink {
+    std::uint32_t index;
+    std::uint64_t hash;
+};
+constexpr std::size_t kLinkDelay = 8;  // lines between prefetching a slot and using it
+
 std::size_t count_lines(std::string_view text) {
     return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
 }
@@ -545,34 +647,38 @@ std::optional<FileIdentity> stat_identity(const std::string& path, std::string* 
 struct UsersIndex::Impl {
     UsersFileLayout layout = UsersFileLayout::oath;
     FileIdentity identity;
-    std::string arena;
-    std::vector<Record> records;
-    // Open addressing, linear probing: record index + 1 of a user's first token, 0 = empty.
-    // While building, a slot names the user's *last* token and `next` links backwards, so a
-    // user's further token is appended in O(1); finish() turns the chains around.
-    std::vector<std::uint32_t> slots;
+    LargeString arena;
+    LargeVector<Record> records;
+    // Open addressing with linear probing over users; a slot names the user's first token.
+    LargeVector<Slot> slots;
     std::size_t users = 0;
+    // Only while building: the last token of users that have several, keyed by the first.
+    std::unordered_map<std::uint32_t, std::uint32_t> tails;
 
     std::string_view user_of(const Record& r) const {
         return std::string_view(arena.data() + r.data, r.user_len);
     }
 
-    std::size_t probe(std::string_view user) const {
+    // The slot holding `user`, or the empty slot where it would go.
+    std::size_t probe(std::string_view user, std::uint64_t hash) const {
         const std::size_t mask = slots.size() - 1;
-        std::size_t i = static_cast<std::size_t>(hash_name(user)) & mask;
-        while (slots[i] != 0) {
-            const Record& r = records[slots[i] - 1];
-            if (r.user_len == user.size() && user_of(r) == user) break;
+        const std::uint32_t tag = tag_of(hash);
+        std::size_t i = static_cast<std::size_t>(hash) & mask;
+        while (slots[i].entry != 0) {
+            if (slots[i].tag == tag && user_of(records[slots[i].entry - 1]) == user) break;
             i = (i + 1) & mask;
         }
         return i;
     }
 
     void rehash(std::size_t size) {
-        std::vector<std::uint32_t> old(size, 0);
-        old.swap(slots);
-        for (std::uint32_t entry : old)
-            if (entry != 0) slots[probe(user_of(records[entry - 1]))] = entry;
+        LargeVector<Slot> previous(size);
+        previous.swap(slots);  // slots is now the empty new table
+        for (const Slot& slot : previous)
+            if (slot.entry != 0) {
+                const std::uint64_t hash = hash_name(user_of(records[slot.entry - 1]));
+                slots[probe(user_of(records[slot.entry - 1]), hash)] = slot;
+            }
     }
 
     bool append_record(const ParsedLine& p, unsigned line_number, std::string* reason) {
@@ -600,27 +706,25 @@ struct UsersIndex::Impl {
         return true;
     }
 
-    void link_last_record() {
-        const std::uint32_t index = static_cast<std::uint32_t>(records.size() - 1);
+    // Adds record `index` to its user's tokens; records must be linked in file order.
+    void link(std::uint32_t index, std::uint64_t hash) {
         if ((users + 1) * 3 > slots.size() * 2) rehash(slots.size() * 2);
-        const std::size_t slot = probe(user_of(records[index]));
-        if (slots[slot] == 0) ++users;
-        else records[index].next = slots[slot] - 1;  // backwards while building
-        slots[slot] = index + 1;
+        Slot& slot = slots[probe(user_of(records[index]), hash)];
+        if (slot.entry == 0) {
+            slot.entry = index + 1;
+            slot.tag = tag_of(hash);
+            ++users;
+            return;
+        }
+        const std::uint32_t head = slot.entry - 1;
+        const auto known = tails.find(head);
+        const std::uint32_t tail = known == tails.end() ? head : known->second;
+        records[tail].next = index;
+        tails[head] = index;
     }
 
     void finish() {
-        for (std::uint32_t& entry : slots) {
-            if (entry == 0) continue;
-            std::uint32_t current = entry - 1, forward = kNoRecord;
-            while (current != kNoRecord) {
-                const std::uint32_t older = records[current].next;
-                records[current].next = forward;
-                forward = current;
-                current = older;
-            }
-            entry = forward + 1;
-        }
+        tails = std::unordered_map<std::uint32_t, std::uint32_t>();
         if (table_size_for(users) < slots.size()) rehash(table_size_for(users));
         arena.shrink_to_fit();
         if (records.capacity() > records.size() + records.size() / 8) records.shrink_to_fit();
@@ -629,8 +733,14 @@ struct UsersIndex::Impl {
     bool build(std::string_view text, const std::string& name, std::string* error) {
         const std::size_t lines = count_lines(text);
         records.reserve(lines);
-        arena.reserve(text.size() / 2 + 64);  // decoded keys take half their hex text
-        slots.assign(table_size_for(lines), 0);
+        // An upper bound (decoded keys take half their hex text); pages never touched cost
+        // nothing, and finish() gives the rest back.
+        arena.reserve(text.size());
+        slots.assign(table_size_for(lines), Slot());
+        // The table is far larger than the caches, so each insertion would wait for memory.
+        // Instead a slot is prefetched when its line is parsed and used kLinkDelay lines later.
+        std::array<PendingLink, kLinkDelay> pending;
+        std::size_t parsed_count = 0;
         LineCursor cursor(text);
         LineSpan span;
         TypeCache cache;
@@ -643,8 +753,16 @@ struct UsersIndex::Impl {
             if (kind == LineKind::skip) continue;
             if (kind == LineKind::error || !append_record(parsed, line_number, &reason))
                 return fail(error, located(name, line_number, reason));
-            link_last_record();
+            const std::uint64_t hash = hash_name(parsed.user);
+            __builtin_prefetch(&slots[static_cast<std::size_t>(hash) & (slots.size() - 1)]);
+            PendingLink& next = pending[parsed_count % kLinkDelay];
+            if (parsed_count >= kLinkDelay) link(next.index, next.hash);
+            next = PendingLink{static_cast<std::uint32_t>(records.size() - 1), hash};
+            ++parsed_count;
         }
+        for (std::size_t i = parsed_count > kLinkDelay ? parsed_count - kLinkDelay : 0;
+             i < parsed_count; ++i)
+            link(pending[i % kLinkDelay].index, pending[i % kLinkDelay].hash);
         finish();
         return true;
     }
@@ -674,12 +792,19 @@ struct UsersIndex::Impl {
 UsersIndex::UsersIndex() : impl_(new Impl) {}
 UsersIndex::~UsersIndex() = default;
 
+// Memory exhaustion is the only exception the code below can meet (std::bad_alloc); the
+// public functions turn it into an ordinary failure.
 std::unique_ptr<UsersIndex> UsersIndex::parse(std::string_view text, const std::string& name,
                                               UsersFileLayout layout, std::string* error) {
-    std::unique_ptr<UsersIndex> index(new UsersIndex());
-    index->impl_->layout = layout;
-    if (!index->impl_->build(text, name, error)) return nullptr;
-    return index;
+    try {
+        std::unique_ptr<UsersIndex> index(new UsersIndex());
+        index->impl_->layout = layout;
+        if (!index->impl_->build(text, name, error)) return nullptr;
+        return index;
+    } catch (const std::bad_alloc&) {
+        fail(error, name + ": out of memory while indexing");
+        return nullptr;
+    }
 }
 
 std::unique_ptr<UsersIndex> UsersIndex::load(const std::string& path, UsersFileLayout layout,
@@ -687,7 +812,7 @@ std::unique_ptr<UsersIndex> UsersIndex::load(const std::string& path, UsersFileL
     // O_NONBLOCK: a FIFO planted at the path must not hang the server; it is refused below.
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
     struct stat st;
-    std::string text;
+    LargeString text;
     if (!fd) {
         fail_errno(error, path + ": cannot open", errno);
         return nullptr;
@@ -700,8 +825,13 @@ std::unique_ptr<UsersIndex> UsersIndex::load(const std::string& path, UsersFileL
         fail(error, path + ": not a regular file");
         return nullptr;
     }
-    if (!read_whole_file(fd.get(), static_cast<std::size_t>(st.st_size), path, &text, error))
+    try {
+        if (!read_whole_file(fd.get(), static_cast<std::size_t>(st.st_size), path, &text, error))
+            return nullptr;
+    } catch (const std::bad_alloc&) {
+        fail(error, path + ": out of memory while reading");
         return nullptr;
+    }
     std::unique_ptr<UsersIndex> index = parse(text, path, layout, error);
     if (index) index->impl_->identity = identity_of(st);
     return index;
@@ -710,10 +840,14 @@ std::unique_ptr<UsersIndex> UsersIndex::load(const std::string& path, UsersFileL
 std::vector<TokenRecord> UsersIndex::tokens_for(std::string_view user) const {
     std::vector<TokenRecord> tokens;
     if (user.empty() || user.size() > kMaxShortField) return tokens;
-    const std::uint32_t entry = impl_->slots[impl_->probe(user)];
-    for (std::uint32_t i = entry == 0 ? kNoRecord : entry - 1; i != kNoRecord;
-         i = impl_->records[i].next)
-        tokens.push_back(impl_->materialize(impl_->records[i]));
+    const std::uint32_t entry = impl_->slots[impl_->probe(user, hash_name(user))].entry;
+    try {
+        for (std::uint32_t i = entry == 0 ? kNoRecord : entry - 1; i != kNoRecord;
+             i = impl_->records[i].next)
+            tokens.push_back(impl_->materialize(impl_->records[i]));
+    } catch (const std::bad_alloc&) {
+        return std::vector<TokenRecord>();  // no tokens: the login fails closed
+    }
     return tokens;
 }
 
@@ -725,7 +859,7 @@ const FileIdentity& UsersIndex::identity() const { return impl_->identity; }
 std::size_t UsersIndex::memory_bytes() const {
     return sizeof(UsersIndex) + sizeof(Impl) + impl_->arena.capacity() + 1 +
            impl_->records.capacity() * sizeof(Record) +
-           impl_->slots.capacity() * sizeof(std::uint32_t);
+           impl_->slots.capacity() * sizeof(Slot);
 }
 
 // ---- UsersFileTransaction --------------------------------------------------------------
@@ -888,7 +1022,7 @@ struct UsersFileTransaction::Impl {
     struct stat lock_stat {};
     struct stat file_stat {};
     FileIdentity identity;
-    std::string text;
+    LargeString text;
 #ifndef F_OFD_SETLKW
     std::unique_lock<std::mutex> process_guard{process_write_mutex()};
 #endif
@@ -1022,7 +1156,7 @@ struct UsersFileTransaction::Impl {
         return true;
     }
 
-    bool replace_file(const std::string& content, std::string* error) {
+    bool replace_file(const LargeString& content, std::string* error) {
         UniqueFd fd;
         if (!create_new_file(&fd, error)) return false;
         NewFileGuard guard(dir_fd.get(), new_name);
@@ -1035,7 +1169,9 @@ struct UsersFileTransaction::Impl {
         if (::renameat(dir_fd.get(), new_name.c_str(), dir_fd.get(), parts.base.c_str()) != 0)
             return fail_errno(error, new_path + ": cannot rename to " + path, errno);
         guard.disarm();
-        // The rename is only durable once the directory is; fail closed if that is unsure.
+        // From here the new content is in place. The rename is only durable once the directory
+        // is, so a failure below is still reported: the caller then refuses the login (fails
+        // closed) although the counter may already be recorded, which only burns a code.
         if (::fsync(dir_fd.get()) != 0)
             return fail_errno(error, parts.dir + ": cannot fsync directory after updating " + path,
                               errno);
@@ -1049,6 +1185,88 @@ struct UsersFileTransaction::Impl {
         identity = identity_of(renamed);
         return true;
     }
+
+    bool open(const std::string& users_path, UsersFileLayout file_layout, std::string* error) {
+        path = users_path;
+        layout = file_layout;
+        if (!split_path(path, &parts, error)) return false;
+        lock_name = parts.base + ".lock";
+        new_name = parts.base + ".new";
+        lock_path = path + ".lock";
+        new_path = path + ".new";
+        return open_directory(error) && acquire_lock(error) && read_users_file(error);
+    }
+
+    std::vector<TokenRecord> scan_tokens(std::string_view user) const {
+        std::vector<TokenRecord> tokens;
+        LineCursor cursor(text);
+        LineSpan span;
+        TypeCache cache;
+        ParsedLine parsed;
+        std::string reason;
+        for (unsigned n = 1; cursor.next(&span); ++n) {
+            const std::string_view line = cursor.content(span);
+            const Fields f = split_fields(line);
+            if (is_comment_or_blank(f) || f.count < 2 || f.at[1] != user) continue;
+            // A malformed line cannot be used; loading the index reports it with its reason.
+            if (parse_line(line, layout, &cache, &parsed, &reason) == LineKind::token)
+                tokens.push_back(make_token(parsed, n));
+        }
+        return tokens;
+    }
+
+    // The line `token` came from, re-read under the lock; false if it holds something else.
+    bool reread_line(const TokenRecord& token, LineSpan* span, ParsedLine* parsed) const {
+        TypeCache cache;
+        std::string reason;
+        return find_line(text, token.line_number, span) &&
+               parse_line(std::string_view(text).substr(span->begin,
+                                                        span->content_end - span->begin),
+                          layout, &cache, parsed, &reason) == LineKind::token &&
+               same_token(*parsed, token);
+    }
+
+    bool rewrite_line(const TokenRecord& token, std::uint64_t accepted_counter,
+                      std::string_view code, std::int64_t now, std::string* error,
+                      std::string_view client_address) {
+        const std::string where = located(path, token.line_number, "");
+        if (token.type.kind != TokenKind::counter)
+            return fail(error, where + "time-based tokens are not written back (their replay "
+                                       "state lives in the state store)");
+        if (!valid_code(code)) return fail(error, where + "the code to record is not 1 to 16 digits");
+        if (!valid_address(client_address))
+            return fail(error, where + "the client address contains spaces or control characters");
+        if (accepted_counter >= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+            return fail(error, where + "counter out of range");
+
+        LineSpan span;
+        ParsedLine parsed;
+        if (!reread_line(token, &span, &parsed))
+            return fail(error, where + "the line no longer holds this token of user \"" +
+                                   token.user + "\" (the file changed); not updating");
+        // Never move a counter back: that would make used codes valid again.
+        const std::uint64_t next = make_token(parsed, token.line_number).next_counter(layout);
+        if (accepted_counter < next)
+            return fail(error, where + "counter " + std::to_string(accepted_counter) +
+                                   " is already used (next is " + std::to_string(next) +
+                                   "); not moving the counter back");
+        if (!unchanged_on_disk(error)) return false;
+
+        std::string when;
+        if (!format_local_time(now, &when)) return fail(error, where + "cannot format the time");
+        const std::string line =
+            layout == UsersFileLayout::oath
+                ? oath_line(parsed, accepted_counter, code, when)
+                : authn_otp_line(parsed, accepted_counter + 1, code, when, client_address);
+        LargeString content;
+        content.reserve(text.size() + line.size());
+        content.append(text, 0, span.begin);
+        content.append(line);
+        content.append(text, span.next, LargeString::npos);
+        if (!replace_file(content, error)) return false;
+        text = std::move(content);
+        return true;
+    }
 };
 
 UsersFileTransaction::UsersFileTransaction() : impl_(new Impl) {}
@@ -1057,84 +1275,32 @@ UsersFileTransaction::~UsersFileTransaction() = default;
 std::unique_ptr<UsersFileTransaction> UsersFileTransaction::begin(const std::string& path,
                                                                   UsersFileLayout layout,
                                                                   std::string* error) {
-    std::unique_ptr<UsersFileTransaction> tx(new UsersFileTransaction());
-    Impl& t = *tx->impl_;
-    t.path = path;
-    t.layout = layout;
-    if (!split_path(path, &t.parts, error)) return nullptr;
-    t.lock_name = t.parts.base + ".lock";
-    t.new_name = t.parts.base + ".new";
-    t.lock_path = path + ".lock";
-    t.new_path = path + ".new";
-    if (!t.open_directory(error) || !t.acquire_lock(error) || !t.read_users_file(error))
+    try {
+        std::unique_ptr<UsersFileTransaction> tx(new UsersFileTransaction());
+        if (!tx->impl_->open(path, layout, error)) return nullptr;
+        return tx;
+    } catch (const std::bad_alloc&) {
+        fail(error, path + ": out of memory while reading");
         return nullptr;
-    return tx;
+    }
 }
 
 std::vector<TokenRecord> UsersFileTransaction::tokens_for(std::string_view user) const {
-    std::vector<TokenRecord> tokens;
-    const Impl& t = *impl_;
-    LineCursor cursor(t.text);
-    LineSpan span;
-    TypeCache cache;
-    ParsedLine parsed;
-    std::string reason;
-    for (unsigned n = 1; cursor.next(&span); ++n) {
-        const std::string_view line = cursor.content(span);
-        const Fields f = split_fields(line);
-        if (is_comment_or_blank(f) || f.count < 2 || f.at[1] != user) continue;
-        // A malformed line cannot be used; loading the index reports it with its reason.
-        if (parse_line(line, t.layout, &cache, &parsed, &reason) == LineKind::token)
-            tokens.push_back(make_token(parsed, n));
+    try {
+        return impl_->scan_tokens(user);
+    } catch (const std::bad_alloc&) {
+        return std::vector<TokenRecord>();  // no tokens: nothing is accepted or written
     }
-    return tokens;
 }
 
 bool UsersFileTransaction::record_counter(const TokenRecord& token, std::uint64_t accepted_counter,
                                           std::string_view code, std::int64_t now,
                                           std::string* error, std::string_view client_address) {
-    Impl& t = *impl_;
-    const std::string where = located(t.path, token.line_number, "");
-    if (token.type.kind != TokenKind::counter)
-        return fail(error, where + "time-based tokens are not written back (their replay state "
-                                   "lives in the state store)");
-    if (!valid_code(code)) return fail(error, where + "the code to record is not 1 to 16 digits");
-    if (!valid_address(client_address))
-        return fail(error, where + "the client address contains spaces or control characters");
-    if (accepted_counter >= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-        return fail(error, where + "counter out of range");
-
-    LineSpan span;
-    ParsedLine parsed;
-    TypeCache cache;
-    std::string reason;
-    if (!find_line(t.text, token.line_number, &span) ||
-        parse_line(std::string_view(t.text).substr(span.begin, span.content_end - span.begin),
-                   t.layout, &cache, &parsed, &reason) != LineKind::token ||
-        !same_token(parsed, token))
-        return fail(error, where + "the line no longer holds this token of user \"" + token.user +
-                               "\" (the file changed); not updating");
-    const std::uint64_t next = make_token(parsed, token.line_number).next_counter(t.layout);
-    if (accepted_counter < next)
-        return fail(error, where + "counter " + std::to_string(accepted_counter) +
-                               " is already used (next is " + std::to_string(next) +
-                               "); not moving the counter back");
-    if (!t.unchanged_on_disk(error)) return false;
-
-    std::string when;
-    if (!format_local_time(now, &when)) return fail(error, where + "cannot format the time");
-    const std::string line =
-        t.layout == UsersFileLayout::oath
-            ? oath_line(parsed, accepted_counter, code, when)
-            : authn_otp_line(parsed, accepted_counter + 1, code, when, client_address);
-    std::string content;
-    content.reserve(t.text.size() + line.size());
-    content.append(t.text, 0, span.begin);
-    content += line;
-    content.append(t.text, span.next, std::string::npos);
-    if (!t.replace_file(content, error)) return false;
-    t.text = std::move(content);
-    return true;
+    try {
+        return impl_->rewrite_line(token, accepted_counter, code, now, error, client_address);
+    } catch (const std::bad_alloc&) {
+        return fail(error, impl_->path + ": out of memory while updating");
+    }
 }
 
 }  // namespace otp

@@ -4,6 +4,7 @@
 
 #include "code_validator.h"
 #include "dir_config.h"
+#include "event_log.h"
 #include "linger.h"
 #include "module_state.h"
 #include "socache_state_store.h"
@@ -18,14 +19,25 @@ std::int64_t unix_now() { return apr_time_sec(apr_time_now()); }
 std::shared_ptr<const otp::UsersIndex> users_index(request_rec* r, OtpModuleState& state,
                                                    const otp_dir_config* conf) {
     auto lookup = state.users.get(conf->users_file, otp_users_layout(conf), unix_now());
-    if (!lookup.error.empty())
+    if (!lookup.error.empty()) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "OTPUsersFile %s could not be reloaded%s: %s", conf->users_file,
                       lookup.index ? ", still using the previous version" : "",
                       lookup.error.c_str());
-    else if (lookup.reloaded)
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "OTPUsersFile %s reloaded: %" APR_SIZE_T_FMT " users",
-                      conf->users_file, lookup.index->user_count());
+        otp_emit_server_event(r->server, otp::event::kUsersFileReloadFailed,
+                              {{"file", conf->users_file},
+                               {"reason", lookup.error},
+                               {"kept_previous", lookup.index ? 1LL : 0LL}});
+    } else if (lookup.reloaded) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "OTPUsersFile %s reloaded: %" APR_SIZE_T_FMT " users", conf->users_file,
+                      lookup.index->user_count());
+        otp_emit_server_event(
+            r->server, otp::event::kUsersFileReloaded,
+            {{"file", conf->users_file},
+             {"users", static_cast<long long>(lookup.index->user_count())},
+             {"tokens", static_cast<long long>(lookup.index->token_count())}});
+    }
     return lookup.index;
 }
 
@@ -61,6 +73,15 @@ authn_status check_password(request_rec* r, const char* user, const char* passwo
     otp::ValidationResult result =
         otp::validate_code(otp::UsersSource{*index, users_path}, store, otp_policy(conf), user,
                            password, otp::PinUse::in_password, unix_now());
+    if (result.outcome == otp::ValidationOutcome::accepted) {
+        otp_emit_request_event(r, otp::event::kValidated, user, {}, result.pipe);
+    } else {
+        otp_emit_request_event(r, otp::event::kValidationFailed, user,
+                               {{"reason", otp::outcome_reason(result.outcome)}}, result.pipe);
+        if (result.outcome == otp::ValidationOutcome::store_error)
+            otp_emit_request_event(r, otp::event::kStoreError, user,
+                                   {{"reason", result.detail}}, result.pipe);
+    }
     switch (result.outcome) {
         case otp::ValidationOutcome::accepted:
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "user \"%s\": %s code accepted", user,

@@ -6,6 +6,9 @@
 #include <string>
 
 #include "module_state.h"
+#include "server_config.h"
+
+APLOG_USE_MODULE(otp);
 
 namespace {
 
@@ -78,6 +81,17 @@ const char* set_state_store(cmd_parms* cmd, void*, const char* arg) {
     return nullptr;
 }
 
+const char* set_customer_identifier(cmd_parms* cmd, void* raw, const char* expression) {
+    auto* conf = static_cast<otp_dir_config*>(raw);
+    const char* err = nullptr;
+    conf->customer_identifier =
+        ap_expr_parse_cmd(cmd, expression, AP_EXPR_FLAG_STRING_RESULT, &err, nullptr);
+    if (err)
+        return apr_psprintf(cmd->pool, "OTPCustomerIdentifier: cannot parse '%s': %s",
+                            expression, err);
+    return nullptr;
+}
+
 // Wraps each handler so that no C++ exception reaches httpd's config parser.
 template <const char* (*Handler)(cmd_parms*, void*, const char*)>
 const char* guarded1(cmd_parms* cmd, void* conf, const char* arg) {
@@ -95,8 +109,10 @@ const char* guarded1(cmd_parms* cmd, void* conf, const char* arg) {
 
 }  // namespace
 
-void* otp_create_dir_config(apr_pool_t* pool, char*) {
+void* otp_create_dir_config(apr_pool_t* pool, char* dir) {
     auto* conf = static_cast<otp_dir_config*>(apr_pcalloc(pool, sizeof(otp_dir_config)));
+    conf->location = dir ? apr_pstrdup(pool, dir) : nullptr;
+    conf->customer_identifier = nullptr;
     conf->users_file = nullptr;
     conf->users_layout = kUnset;
     conf->window = kUnset;
@@ -111,6 +127,9 @@ void* otp_merge_dir_config(apr_pool_t* pool, void* base_raw, void* add_raw) {
     auto* base = static_cast<otp_dir_config*>(base_raw);
     auto* add = static_cast<otp_dir_config*>(add_raw);
     auto* conf = static_cast<otp_dir_config*>(apr_pcalloc(pool, sizeof(otp_dir_config)));
+    conf->location = add->location ? add->location : base->location;
+    conf->customer_identifier =
+        add->customer_identifier ? add->customer_identifier : base->customer_identifier;
     conf->users_file = add->users_file ? add->users_file : base->users_file;
     conf->users_layout = add->users_file ? add->users_layout : base->users_layout;
     conf->window = pick(add->window, base->window);
@@ -145,6 +164,12 @@ const command_rec otp_directives[] = {
     AP_INIT_TAKE1("OTPStateStore", reinterpret_cast<cmd_func>(guarded1<set_state_store>),
                   nullptr, RSRC_CONF,
                   "socache provider for shared state, as provider[:args] (default shmcb)"),
+    AP_INIT_TAKE1("OTPEventLog", reinterpret_cast<cmd_func>(otp_set_event_log), nullptr,
+                  RSRC_CONF,
+                  "JSON-lines event log: a file, or \"|program\" for a piped logger"),
+    AP_INIT_TAKE1("OTPCustomerIdentifier", reinterpret_cast<cmd_func>(set_customer_identifier),
+                  nullptr, OTP_DIR_SCOPE,
+                  "ap_expr giving CUSTOMER_IDENTIFIER for events, e.g. %{HTTP:X-Customer-Id}"),
     AP_INIT_TAKE1("OTPWindow", reinterpret_cast<cmd_func>(set_int<0, 10>), OTP_OFFSET(window),
                   OTP_DIR_SCOPE, "TOTP time steps accepted either side of now (default 1)"),
     AP_INIT_TAKE1("OTPHOTPLookAhead", reinterpret_cast<cmd_func>(set_int<0, 100>),

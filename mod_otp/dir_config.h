@@ -4,10 +4,13 @@
 #pragma once
 
 #include "apache_headers.h"
+#include <ap_expr.h>
 #include "code_validator.h"
 #include "users_file.h"
 
 struct otp_dir_config {
+    const char* location;        // the <Location>/<Directory> path, for events
+    ap_expr_info_t* customer_identifier;  // OTPCustomerIdentifier, nullptr when unset
     const char* users_file;      // absolute path, nullptr when unset
     int users_layout;            // otp::UsersFileLayout, -1 when unset
     int window;                  // OTPWindow, -1 when unset

@@ -6,7 +6,9 @@
 #include "authn_provider.h"
 #include "digest.h"
 #include "dir_config.h"
+#include "event_log.h"
 #include "module_state.h"
+#include "server_config.h"
 #include "socache_state_store.h"
 
 APLOG_USE_MODULE(otp);
@@ -16,7 +18,9 @@ namespace {
 int otp_pre_config(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*) {
     try {
         otp_state_create(pconf);
-        if (otp_store_pre_config(pconf) != APR_SUCCESS) return 500;
+        if (otp_store_pre_config(pconf) != APR_SUCCESS ||
+            otp_event_log_pre_config(pconf) != APR_SUCCESS)
+            return 500;
         return OK;
     } catch (const std::exception& e) {
         ap_log_perror(APLOG_MARK, APLOG_CRIT, 0, pconf, "mod_otp: pre_config: %s", e.what());
@@ -32,6 +36,10 @@ int otp_post_config(apr_pool_t* pconf, apr_pool_t*, apr_pool_t* ptemp, server_re
     try {
         OtpModuleState& state = otp_state();
         if (const char* err = otp_store_post_config(state, pconf, ptemp, s)) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "%s", err);
+            return 500;
+        }
+        if (const char* err = otp_event_log_post_config(pconf, ptemp, s)) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "%s", err);
             return 500;
         }
@@ -53,6 +61,7 @@ int otp_post_config(apr_pool_t* pconf, apr_pool_t*, apr_pool_t* ptemp, server_re
 void otp_child_init(apr_pool_t* pchild, server_rec* s) {
     try {
         otp_store_child_init(otp_state(), pchild, s);
+        otp_event_log_child_init(pchild, s);
     } catch (...) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "mod_otp: child_init failed");
     }
@@ -73,8 +82,8 @@ __attribute__((visibility("default"))) module AP_MODULE_DECLARE_DATA otp_module 
     STANDARD20_MODULE_STUFF,
     otp_create_dir_config,
     otp_merge_dir_config,
-    nullptr,  // per-server config: the module's server-wide state lives in OtpModuleState
-    nullptr,
+    otp_create_server_config,
+    otp_merge_server_config,
     otp_directives,
     otp_register_hooks,
     AP_MODULE_FLAG_NONE,

@@ -16,6 +16,7 @@ apr_status_t destroy_state(void* data) {
 }  // namespace
 
 const char* const kOtpStoreMutexType = "otp-state";
+const char* const kOtpEventLogMutexType = "otp-eventlog";
 
 OtpModuleState& otp_state_create(apr_pool_t* pconf) {
     auto* state = new OtpModuleState();

@@ -3,6 +3,7 @@
 // destroyed by pconf's cleanup.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -22,6 +23,8 @@ struct OtpModuleState {
     apr_global_mutex_t* store_mutex = nullptr;  // null when the provider is MT/MP safe
     std::string linger_secret;                  // keys the linger records' hashes
     UsersRegistry users;
+    std::map<std::string, apr_file_t*> event_logs;  // OTPEventLog target -> open file/pipe
+    apr_global_mutex_t* event_log_mutex = nullptr;
 };
 
 // Creates the state for a new generation (pre_config).
@@ -29,4 +32,5 @@ OtpModuleState& otp_state_create(apr_pool_t* pconf);
 // The current generation's state. Valid from pre_config on.
 OtpModuleState& otp_state();
 
-extern const char* const kOtpStoreMutexType;  // "otp-state", for the Mutex directive
+extern const char* const kOtpStoreMutexType;     // "otp-state", for the Mutex directive
+extern const char* const kOtpEventLogMutexType;  // "otp-eventlog"

@@ -6,7 +6,7 @@ set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config apache2 apache2-dev libjansson-dev libssl-dev)
 test_pkgs=(libcmocka-dev liboath-dev oathtool libapache2-mod-perl2 libwww-perl jq)
-bench_pkgs=(liboath-dev wrk)
+bench_pkgs=(liboath-dev wrk curl procps)
 
 case "${1:-all}" in
     build) wanted=("${build_pkgs[@]}") ;;

@@ -54,7 +54,7 @@ for mpm in "${mpms[@]}"; do
     log="$root/t/results/e2e-$mpm.log"
     t/TEST -clean >/dev/null 2>&1
     OTP_MPM="$mpm" t/TEST -apxs "$apxs" -httpd_conf "$workdir/$inherit" -port select \
-        -servername 127.0.0.1 2>&1 | tee "$log"
+        -servername 127.0.0.1 ${E2E_TEST_ARGS:-} 2>&1 | tee "$log"
     status=${PIPESTATUS[0]}
     [[ -f t/logs/error_log ]] && cp t/logs/error_log "$root/t/results/error_log-$mpm"
     t/TEST -stop >/dev/null 2>&1

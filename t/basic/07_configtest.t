@@ -25,6 +25,7 @@ sub configtest {
     open my $c, '>', "$dir/httpd.conf" or die $!;
     print $c <<"END";
 ServerRoot "$dir"
+ServerName 127.0.0.1
 Listen 127.0.0.1:1
 PidFile "$dir/httpd.pid"
 ErrorLog "$dir/error_log"

@@ -10,7 +10,11 @@ use FindBin;
 use MIME::Base64 qw(encode_base64);
 
 our @EXPORT_OK = qw(totp hotp basic_get users_file_line var_dir server_log_since
-                    write_users_files wait_for_fresh_step parallel_statuses %SECRET);
+                    write_users_files wait_for_fresh_step parallel_statuses events_since
+                    codes_used %SECRET %PIN);
+
+# PINs of the test users (the secrets test checks none reaches a log).
+our %PIN = (bob => '4321', evan => '8642');
 
 # Test tokens. Each test file uses its own users so that replay state left by one test
 # never decides another.
@@ -28,6 +32,7 @@ our %SECRET = (
     mia   => '6d69616d69616d69616d69616d69616d69616d69',          # mod_authn_otp TOTP
     race  => '7261636572616365726163657261636572616365',          # HOTP, concurrency
     rita  => '72697461726974617269746172697461726974ff',          # TOTP, concurrency
+    evan  => '6576616e6576616e6576616e6576616e6576616e',          # TOTP, event tests
 );
 
 sub var_dir { File::Spec->catdir($FindBin::Bin, '..', 'var') }
@@ -49,6 +54,7 @@ HOTP/T30 tom - $SECRET{tom}
 HOTP hank - $SECRET{hank} 4 952160 2026-01-01T00:00:00L
 HOTP race - $SECRET{race}
 HOTP/T30 rita - $SECRET{rita}
+HOTP/T30 evan 8642 $SECRET{evan}
 END
     my $legacy = <<"END";
 # mod_authn_otp layout: COUNTER is the next expected counter
@@ -72,7 +78,43 @@ sub _oathtool {
     my $out = <$fh>;
     close $fh or die "oathtool @args failed";
     chomp $out;
+    _remember_code($out);
     return $out;
+}
+
+# Every code the tests compute is remembered, so the last test can check that none of them
+# reached a log.
+sub _remember_code {
+    my ($code) = @_;
+    my $file = File::Spec->catfile(var_dir(), 'codes-used');
+    open my $fh, '>>', $file or return;
+    print $fh "$code\n";
+    close $fh;
+}
+
+sub codes_used {
+    my $file = File::Spec->catfile(var_dir(), 'codes-used');
+    open my $fh, '<', $file or return ();
+    chomp(my @codes = <$fh>);
+    my %seen;
+    return grep { !$seen{$_}++ } @codes;
+}
+
+# Parsed events written to the event log after byte `offset`: (list of hashes, new offset).
+sub events_since {
+    my ($offset) = @_;
+    require JSON::PP;
+    my $log = File::Spec->catfile($FindBin::Bin, '..', 'logs', 'otp-events.log');
+    open my $fh, '<:raw', $log or return ([], $offset);
+    seek $fh, $offset, 0;
+    my @events;
+    my $json = JSON::PP->new->utf8;
+    while (my $line = <$fh>) {
+        die "event line without newline: $line" unless $line =~ /\n\z/;
+        push @events, $json->decode($line);
+        $offset += length $line;
+    }
+    return (\@events, $offset);
 }
 
 # totp(user_secret_name, offset_steps, %opts): the code oathtool computes for now+offset.
@@ -145,7 +187,8 @@ sub hotp {
 sub basic_get {
     my ($url, $user, $password, %opt) = @_;
     require Apache::TestRequest;
-    my @headers = (Authorization => 'Basic ' . encode_base64("$user:$password", ''));
+    my @headers = (Authorization => 'Basic ' . encode_base64("$user:$password", ''),
+                   %{ $opt{headers} // {} });
     if ($opt{from}) {
         require LWP::Protocol::http;
         local @LWP::Protocol::http::EXTRA_SOCK_OPTS = (LocalAddr => $opt{from});

@@ -1,0 +1,98 @@
+# OTPEventLog "|program": events reach a piped logger, one whole line each. Runs its own
+# httpd on a port it picks, and stops it by PID.
+use strict;
+use warnings FATAL => 'all';
+
+use Apache::Test qw(-withtestmore);
+use File::Temp qw(tempdir);
+use FindBin;
+use IO::Socket::INET;
+use JSON::PP;
+use LWP::UserAgent;
+use lib "$FindBin::Bin/../lib";
+use OTPTest qw(totp wait_for_fresh_step %SECRET);
+
+plan tests => 7;
+
+my $httpd = Apache::Test::vars('httpd');
+my $modules = `apxs -q LIBEXECDIR`;
+chomp $modules;
+my $dir = tempdir(CLEANUP => 1);
+chmod 0755, $dir;
+my $port = do {
+    my $probe = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0)
+        or die "no free port: $!";
+    $probe->sockport;
+};
+my $events = "$dir/events.jsonl";
+my $logger = "$FindBin::Bin/../bin/append-stdin";
+
+open my $index, '>', "$dir/index.html" or die $!;
+print $index "piped\n";
+close $index;
+open my $u, '>', "$dir/users.oath" or die $!;
+print $u "HOTP/T30 pia - $SECRET{alice}\n";
+close $u;
+open my $c, '>', "$dir/httpd.conf" or die $!;
+print $c <<"END";
+ServerRoot "$dir"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+PidFile "$dir/httpd.pid"
+ErrorLog "$dir/error_log"
+User nobody
+Group nogroup
+LoadModule mpm_event_module $modules/mod_mpm_event.so
+LoadModule authn_core_module $modules/mod_authn_core.so
+LoadModule authz_core_module $modules/mod_authz_core.so
+LoadModule authz_user_module $modules/mod_authz_user.so
+LoadModule auth_basic_module $modules/mod_auth_basic.so
+LoadModule socache_shmcb_module $modules/mod_socache_shmcb.so
+LoadModule otp_module $ENV{OTP_MODULE_PATH}
+DocumentRoot "$dir"
+OTPEventLog "|$logger $events"
+<Location />
+    AuthType Basic
+    AuthName "piped"
+    AuthBasicProvider otp
+    OTPUsersFile "$dir/users.oath"
+    OTPBasicLinger 0
+    Require valid-user
+</Location>
+END
+close $c;
+system 'chown', '-R', 'nobody:nogroup', $dir if $> == 0;
+
+system($httpd, '-f', "$dir/httpd.conf", '-k', 'start') == 0 or die "httpd did not start";
+my $ua = LWP::UserAgent->new(timeout => 10);
+my $base = "http://127.0.0.1:$port/index.html";
+for (1 .. 50) { last if $ua->get($base)->code == 401; select undef, undef, undef, 0.1 }
+
+wait_for_fresh_step();
+my $code = totp('alice', 0);
+$ua->credentials("127.0.0.1:$port", 'piped', pia => $code);
+is $ua->get($base)->code, 200, 'login through the piped-log server';
+$ua->credentials("127.0.0.1:$port", 'piped', pia => '000000');
+is $ua->get($base)->code, 401, 'wrong code refused';
+
+# The logger is a separate process: give it a moment to read the pipe before stopping httpd
+# (which also stops the logger).
+for (1 .. 100) {
+    last if -e $events && (() = do { open my $f, '<', $events; <$f> }) >= 2;
+    select undef, undef, undef, 0.1;
+}
+
+# Stop the server by its PID.
+open my $pidfh, '<', "$dir/httpd.pid" or die "no pid file";
+chomp(my $pid = <$pidfh>);
+kill 'TERM', $pid;
+for (1 .. 100) { last unless kill 0, $pid; select undef, undef, undef, 0.1 }
+ok !kill(0, $pid), 'server stopped';
+
+open my $fh, '<', $events or die "$events: $!";
+my @lines = <$fh>;
+is scalar(@lines), 2, 'two events reached the piped logger';
+my @parsed = map { decode_json($_) } @lines;
+is $parsed[0]{event_id}, 'WEB_100019', 'validated';
+is $parsed[1]{event_id}, 'WEB_100020', 'failed';
+is $parsed[1]{reason}, 'invalid_otp', 'with its reason';
