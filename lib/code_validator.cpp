@@ -128,6 +128,7 @@ ValidationResult validate_code(const UsersSource& users, StateStore& store,
     // Several tokens: each is tried; the most telling refusal is reported.
     ValidationResult refused = result(ValidationOutcome::invalid_otp, "", "wrong PIN or code");
     for (const TokenRecord& token : tokens) {
+        if (policy.only_kind && token.type.kind != *policy.only_kind) continue;
         auto code = split_code(token, digits_of(token, policy), password, pin_use);
         if (!code || code->size() != digits_of(token, policy)) continue;
         ValidationResult outcome =

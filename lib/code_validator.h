@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,7 @@ struct OtpPolicy {
     unsigned default_step = 30;      // OTPTimeStep
     unsigned totp_window = 1;        // OTPWindow: steps either side of now
     unsigned hotp_look_ahead = 10;   // OTPHOTPLookAhead
+    std::optional<TokenKind> only_kind;  // OTPValidationPipe totp/hotp: only these tokens
 };
 
 enum class PinUse {

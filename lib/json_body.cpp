@@ -36,8 +36,8 @@ JsonObject::~JsonObject() = default;
 JsonObject::JsonObject(const JsonObject& other)
     : object_(other.object_ ? json_deep_copy(other.object_.get()) : json_object()) {}
 JsonObject& JsonObject::operator=(const JsonObject& other) {
-    if (this != &other) object_.reset(other.object_ ? json_deep_copy(other.object_.get())
-                                                    : json_object());
+    if (this != &other)
+        object_.reset(other.object_ ? json_deep_copy(other.object_.get()) : json_object());
     return *this;
 }
 JsonObject::JsonObject(JsonObject&&) noexcept = default;

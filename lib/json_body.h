@@ -27,9 +27,11 @@ public:
 
     // Setting an existing key replaces its value (and keeps its original position).
     JsonObject& set(const char* key, std::string_view value);
-    // Without these two, a string literal or std::string would convert to bool rather than
-    // string_view (a standard conversion beats a user-defined one).
-    JsonObject& set(const char* key, const char* value) { return set(key, std::string_view(value)); }
+    // Without the const char* overload a string literal would pick set(key, bool): a
+    // standard conversion beats the user-defined one to string_view.
+    JsonObject& set(const char* key, const char* value) {
+        return set(key, std::string_view(value));
+    }
     JsonObject& set(const char* key, const std::string& value) {
         return set(key, std::string_view(value));
     }
@@ -37,8 +39,8 @@ public:
     JsonObject& set(const char* key, long long value);
     // All other integer types (int, unsigned, std::int64_t, …) go through long long, so that
     // set("attempts_left", 1) is not ambiguous between bool and long long.
-    template <typename Int, typename = std::enable_if_t<std::is_integral_v<Int> &&
-                                                        !std::is_same_v<Int, bool>>>
+    template <typename Int,
+              typename = std::enable_if_t<std::is_integral_v<Int> && !std::is_same_v<Int, bool>>>
     JsonObject& set(const char* key, Int value) {
         return set(key, static_cast<long long>(value));
     }

@@ -82,6 +82,13 @@ std::optional<bool> KeyValueStateStore::advance(std::string_view key, std::uint6
     return true;
 }
 
+StoreStatus KeyValueStateStore::put(std::string_view key, std::string_view value,
+                                    std::int64_t ttl_seconds) {
+    Guard guard(*this);
+    if (!guard.locked()) return StoreStatus::error;
+    return save(std::string(key), Record{std::string(value), now() + ttl_seconds});
+}
+
 StoreStatus KeyValueStateStore::get(std::string_view key, std::string* value) {
     Guard guard(*this);
     if (!guard.locked()) return StoreStatus::error;

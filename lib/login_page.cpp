@@ -18,13 +18,26 @@ std::string html_escape(std::string_view text) {
     out.reserve(clean.size() + clean.size() / 8);
     for (char c : clean) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            case '\0': out += "\xEF\xBF\xBD"; break;  // HTML parsers treat NUL as an error
-            default: out.push_back(c);
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            case '\0':
+                out += "\xEF\xBF\xBD";
+                break;  // HTML parsers treat NUL as an error
+            default:
+                out.push_back(c);
         }
     }
     return out;
@@ -95,8 +108,8 @@ std::string login_page_csp() {
 namespace {
 
 bool is_placeholder_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '.' || c == '-' || c == ':';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-' || c == ':';
 }
 
 // Percent-encodes a query parameter value (RFC 3986 unreserved characters stay as they are);
@@ -226,8 +239,8 @@ private:
     }
 
     std::string hidden_fields() const {
-        std::string out = "<input type=\"hidden\" name=\"csrf\" value=\"" + html_escape(m_.csrf) +
-                          "\">\n";
+        std::string out =
+            "<input type=\"hidden\" name=\"csrf\" value=\"" + html_escape(m_.csrf) + "\">\n";
         if (!m_.verified_redirect.empty())
             out += "<input type=\"hidden\" name=\"return\" value=\"" +
                    html_escape(m_.verified_redirect) + "\">\n";
@@ -238,9 +251,10 @@ private:
         if (!m_.ask_user) return {};
         std::string out = "<div class=\"field\">\n<label for=\"otp-user\">" +
                           etr("otp_validation.user") + "</label>\n";
-        out += "<input id=\"otp-user\" name=\"user\" type=\"text\" autocomplete=\"username\" "
-               "autocapitalize=\"none\" autocorrect=\"off\" spellcheck=\"false\" maxlength=\"256\" "
-               "required aria-describedby=\"otp-instructions\"";
+        out +=
+            "<input id=\"otp-user\" name=\"user\" type=\"text\" autocomplete=\"username\" "
+            "autocapitalize=\"none\" spellcheck=\"false\" maxlength=\"256\" "
+            "required aria-describedby=\"otp-instructions\"";
         if (!m_.user.empty()) out += " value=\"" + html_escape(m_.user) + "\"";
         if (m_.error_key == "otp_validation.missing_user") out += " aria-invalid=\"true\"";
         if (!disabled_ && m_.user.empty()) out += " autofocus";
@@ -249,8 +263,8 @@ private:
     }
 
     std::string otp_field() const {
-        std::string out = "<div class=\"field\">\n<label for=\"otp\">" +
-                          etr("otp_validation.otp") + "</label>\n";
+        std::string out =
+            "<div class=\"field\">\n<label for=\"otp\">" + etr("otp_validation.otp") + "</label>\n";
         const std::string hint = m_.alphanumeric ? etr("otp_validation.otp_hint_alphanumeric")
                                                  : etr("otp_validation.otp_hint_numeric");
         out += "<input id=\"otp\" name=\"otp\" type=\"text\" autocomplete=\"one-time-code\" ";
@@ -258,9 +272,12 @@ private:
             out += "inputmode=\"text\" pattern=\"[0-9A-Za-z]+\" autocapitalize=\"characters\" ";
         else
             out += "inputmode=\"numeric\" pattern=\"[0-9]+\" ";
-        out += "autocorrect=\"off\" spellcheck=\"false\" enterkeyhint=\"go\" maxlength=\"64\" "
-               "required title=\"" + hint + "\" "
-               "aria-describedby=\"otp-instructions otp-hint otp-status otp-attempts\"";
+        out +=
+            "spellcheck=\"false\" enterkeyhint=\"go\" maxlength=\"64\" "
+            "required title=\"" +
+            hint +
+            "\" "
+            "aria-describedby=\"otp-instructions otp-hint otp-status otp-attempts\"";
         if (otp_error()) out += " aria-invalid=\"true\"";
         if (!disabled_ && !(m_.ask_user && m_.user.empty())) out += " autofocus";
         out += ">\n<p id=\"otp-hint\" class=\"hint\">" + hint + "</p>\n</div>\n";
@@ -318,8 +335,8 @@ private:
         std::string href = m_.page_url.empty() ? std::string() : m_.page_url;
         href = href.substr(0, href.find('#'));
         return "<a id=\"otp-start-again\" href=\"" + html_escape(href) + "\"" +
-               (disabled_ ? " autofocus" : " hidden") + ">" +
-               etr("otp_validation.start_again") + "</a>";
+               (disabled_ ? " autofocus" : " hidden") + ">" + etr("otp_validation.start_again") +
+               "</a>";
     }
 
     std::string user_known() const {
@@ -339,7 +356,8 @@ private:
     std::string language_switch() const {
         if (m_.languages.size() < 2) return {};
         const std::string label = tr("change_language");
-        std::string out = "<nav class=\"languages\" aria-label=\"" + etr("language.label") + "\">\n";
+        std::string out =
+            "<nav class=\"languages\" aria-label=\"" + etr("language.label") + "\">\n";
         if (!label.empty()) out += "<p>" + html_escape(label) + "</p>\n";
         out += "<ul>\n";
         for (const std::string& raw : m_.languages) {
@@ -352,8 +370,7 @@ private:
                 out += "<li><a href=\"" +
                        page_link(std::string(kLanguageQueryParam) + "=" +
                                  query_value(normalize_language_tag(raw))) +
-                       "\" hreflang=\"" + code + "\" lang=\"" + code + "\">" + name +
-                       "</a></li>\n";
+                       "\" hreflang=\"" + code + "\" lang=\"" + code + "\">" + name + "</a></li>\n";
             }
         }
         out += "</ul>\n</nav>\n";
@@ -363,8 +380,7 @@ private:
     std::string cookie_banner() const {
         if (!m_.show_cookie_banner) return {};
         const std::string lang_param = std::string(kLanguageQueryParam) + "=" +
-                                       query_value(m_.lang) + "&" +
-                                       kLanguageConsentParam + "=";
+                                       query_value(m_.lang) + "&" + kLanguageConsentParam + "=";
         return "<section id=\"otp-cookie-banner\" class=\"banner\" "
                "aria-labelledby=\"otp-cookie-title\">\n<h2 id=\"otp-cookie-title\">" +
                etr("allow-cookies-title") + "</h2>\n<p>" + etr("allow-cookies-body") +

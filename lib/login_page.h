@@ -61,34 +61,34 @@
 namespace otp {
 
 // Query parameters the page's links use, and the cookie the module sets after consent.
-inline constexpr char kLanguageQueryParam[] = "otp_lang";             // ?otp_lang=sv
-inline constexpr char kLanguageConsentParam[] = "otp_lang_consent";   // 1 approve, 0 decline
+inline constexpr char kLanguageQueryParam[] = "otp_lang";            // ?otp_lang=sv
+inline constexpr char kLanguageConsentParam[] = "otp_lang_consent";  // 1 approve, 0 decline
 inline constexpr char kLanguageCookieName[] = "otp_lang";
 
 struct PageModel {
-    std::string lang = "en";        // from choose_language() (or ?otp_lang)
-    bool ask_user = false;          // AuthType OTP: ask for the user name
-    std::string user;               // prefill (ask_user) or the known first-factor user
-    bool alphanumeric = false;      // delivered alphanumeric codes: no numeric keyboard
-    bool can_send_code = false;     // a pre-pipe exists: show "Send code"
-    std::string csrf;               // make_csrf_token(key, attempt_id)
+    std::string lang = "en";               // from choose_language() (or ?otp_lang)
+    bool ask_user = false;                 // AuthType OTP: ask for the user name
+    std::string user;                      // prefill (ask_user) or the known first-factor user
+    bool alphanumeric = false;             // delivered alphanumeric codes: no numeric keyboard
+    bool can_send_code = false;            // a pre-pipe exists: show "Send code"
+    std::string csrf;                      // make_csrf_token(key, attempt_id)
     std::string start_url = ".otp/start";  // fetch and form target (relative to the page URL)
-    std::string error_key;          // translation key of an error to show, or empty
-    std::string notice_key;         // translation key of a non-error notice (e.g. code_sent)
-    int attempts_left = -1;         // < 0: unknown, not shown; 0: the attempt is over
+    std::string error_key;                 // translation key of an error to show, or empty
+    std::string notice_key;                // translation key of a non-error notice (e.g. code_sent)
+    int attempts_left = -1;                // < 0: unknown, not shown; 0: the attempt is over
     bool show_cookie_banner = false;
     std::vector<std::string> languages;  // for the language switch (usually languages())
-    std::string verified_redirect;  // hidden "return" field; empty: the module knows it
-    std::string location;           // the protected location ({{location}} only)
+    std::string verified_redirect;       // hidden "return" field; empty: the module knows it
+    std::string location;                // the protected location ({{location}} only)
     // URL of the protected page (path and query) that language, consent and "start again"
     // links are built on; any otp_lang/otp_lang_consent parameters in it are dropped. Empty:
     // links are relative to the current URL ("?otp_lang=sv"), which is wrong when the page is
     // the answer to a form post to .otp/start, so the module should always set it.
     std::string page_url;
     std::string cancel_url = "/";
-    std::string instructions_key;   // empty: chosen from ask_user and can_send_code
-    bool form_disabled = false;     // also implied by error_key locked/retries_exhausted and
-                                    // attempts_left == 0
+    std::string instructions_key;  // empty: chosen from ask_user and can_send_code
+    bool form_disabled = false;    // also implied by error_key locked/retries_exhausted and
+                                   // attempts_left == 0
 };
 
 // Renders the page. custom_template empty = the built-in template. Returns "" only if memory

@@ -1,11 +1,10 @@
 #include "session_cookie.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -148,8 +147,7 @@ std::optional<std::string> SessionSealer::seal(const SessionClaims& claims) cons
     if (EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
         EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, int(kNonceBytes), nullptr) != 1 ||
         EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, bytes(key_), bytes(*nonce)) != 1 ||
-        EVP_EncryptUpdate(ctx.get(), nullptr, &len, bytes(additional),
-                          int(additional.size())) != 1)
+        EVP_EncryptUpdate(ctx.get(), nullptr, &len, bytes(additional), int(additional.size())) != 1)
         return std::nullopt;
     int written = 0;
     if (!plain.empty()) {
@@ -191,8 +189,7 @@ std::optional<SessionClaims> SessionSealer::open(std::string_view cookie_value) 
     if (EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
         EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, int(kNonceBytes), nullptr) != 1 ||
         EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, bytes(key_), bytes(nonce)) != 1 ||
-        EVP_DecryptUpdate(ctx.get(), nullptr, &len, bytes(additional),
-                          int(additional.size())) != 1)
+        EVP_DecryptUpdate(ctx.get(), nullptr, &len, bytes(additional), int(additional.size())) != 1)
         return std::nullopt;
     int written = 0;
     if (!ciphertext.empty()) {
@@ -219,8 +216,8 @@ bool checked_sub(std::int64_t a, std::int64_t b, std::int64_t* out) {
 
 }  // namespace
 
-SessionState check_session(const SessionClaims& claims, std::string_view location,
-                           std::int64_t now, std::int64_t lifetime, std::int64_t idle_timeout) {
+SessionState check_session(const SessionClaims& claims, std::string_view location, std::int64_t now,
+                           std::int64_t lifetime, std::int64_t idle_timeout) {
     if (claims.location != location) return SessionState::wrong_location;
     std::int64_t age = 0, idle = 0;
     if (!checked_sub(now, claims.issued_at, &age) || !checked_sub(now, claims.last_used, &idle))
@@ -235,10 +232,14 @@ SessionState check_session(const SessionClaims& claims, std::string_view locatio
 
 const char* session_state_name(SessionState state) {
     switch (state) {
-        case SessionState::valid: return "valid";
-        case SessionState::expired: return "expired";
-        case SessionState::idle: return "idle";
-        case SessionState::wrong_location: return "wrong_location";
+        case SessionState::valid:
+            return "valid";
+        case SessionState::expired:
+            return "expired";
+        case SessionState::idle:
+            return "idle";
+        case SessionState::wrong_location:
+            return "wrong_location";
     }
     return "unknown";
 }
@@ -268,8 +269,7 @@ bool all_hex(std::string_view s) {
 
 }  // namespace
 
-std::optional<std::string> load_session_key_file(const std::string& path,
-                                                 std::string* error) try {
+std::optional<std::string> load_session_key_file(const std::string& path, std::string* error) try {
     Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY)};
     if (file.fd < 0) {
         fail(error, path, std::string("cannot open: ") + std::strerror(errno));
@@ -286,13 +286,15 @@ std::optional<std::string> load_session_key_file(const std::string& path,
     }
     // A key every local user can read lets any of them forge sessions for every user.
     if (st.st_mode & S_IROTH) {
-        fail(error, path, "is readable by all users; restrict it (chmod o-rwx, readable only "
-                          "by root and the httpd user or group)");
+        fail(error, path,
+             "is readable by all users; restrict it (chmod o-rwx, readable only "
+             "by root and the httpd user or group)");
         return std::nullopt;
     }
     if (st.st_size > static_cast<off_t>(kMaxKeyFileBytes)) {
-        fail(error, path, "is " + std::to_string(st.st_size) +
-                              " bytes; expected 64 hexadecimal characters or 32 raw bytes");
+        fail(error, path,
+             "is " + std::to_string(st.st_size) +
+                 " bytes; expected 64 hexadecimal characters or 32 raw bytes");
         return std::nullopt;
     }
 
@@ -316,8 +318,9 @@ std::optional<std::string> load_session_key_file(const std::string& path,
         // Random raw bytes are practically never all hex digits; 32 hex digits are a 16-byte
         // key typed by someone who ran "openssl rand -hex 16".
         if (all_hex(text)) {
-            fail(error, path, "holds 32 hexadecimal characters (16 bytes); a session key needs "
-                              "64 hexadecimal characters (openssl rand -hex 32)");
+            fail(error, path,
+                 "holds 32 hexadecimal characters (16 bytes); a session key needs "
+                 "64 hexadecimal characters (openssl rand -hex 32)");
             return std::nullopt;
         }
         key = std::string(text);
@@ -326,9 +329,10 @@ std::optional<std::string> load_session_key_file(const std::string& path,
         if (hex.size() >= 1 && hex.back() == '\n') hex.remove_suffix(1);
         if (hex.size() >= 1 && hex.back() == '\r') hex.remove_suffix(1);
         if (hex.size() != 2 * kSessionKeyBytes) {
-            fail(error, path, "is " + std::to_string(text.size()) +
-                                  " bytes; expected 64 hexadecimal characters (optionally "
-                                  "followed by a newline) or exactly 32 raw bytes");
+            fail(error, path,
+                 "is " + std::to_string(text.size()) +
+                     " bytes; expected 64 hexadecimal characters (optionally "
+                     "followed by a newline) or exactly 32 raw bytes");
             return std::nullopt;
         }
         if (!all_hex(hex)) {

@@ -18,9 +18,9 @@
 namespace otp {
 
 struct SessionClaims {
-    std::string session_id;    // server-side handle (revocation on logout/lockout)
+    std::string session_id;  // server-side handle (revocation on logout/lockout)
     std::string user;
-    std::string location;      // the protected location the session is valid for
+    std::string location;        // the protected location the session is valid for
     std::int64_t issued_at = 0;  // unix seconds
     std::int64_t last_used = 0;  // unix seconds
 };
@@ -64,8 +64,8 @@ constexpr std::int64_t kSessionClockSkew = 60;  // seconds of tolerated clock di
 //  - now >= issued_at + lifetime (lifetime <= 0 fails closed)         -> expired
 //  - now >= last_used + idle_timeout (idle_timeout <= 0: no idle limit) -> idle
 // Arithmetic is overflow-safe: absurd timestamps count as expired.
-SessionState check_session(const SessionClaims& claims, std::string_view location,
-                           std::int64_t now, std::int64_t lifetime, std::int64_t idle_timeout);
+SessionState check_session(const SessionClaims& claims, std::string_view location, std::int64_t now,
+                           std::int64_t lifetime, std::int64_t idle_timeout);
 
 const char* session_state_name(SessionState state);  // "valid", "expired", … for logs
 

@@ -17,38 +17,38 @@ namespace otp {
 constexpr std::size_t kMaxStartBodyBytes = 8192;  // larger bodies: 413 body_too_large
 constexpr std::size_t kMaxOtpLength = 64;         // characters (codes are ASCII)
 constexpr std::size_t kMaxUserBytes = 256;
-constexpr std::size_t kMaxReturnBytes = 2048;     // the optional "return" path
+constexpr std::size_t kMaxReturnBytes = 2048;  // the optional "return" path
 
 // Reasons, with the status each is answered with.
-inline constexpr char kErrorMalformedJson[] = "malformed_json";          // 400
-inline constexpr char kErrorNotAnObject[] = "not_an_object";             // 400
-inline constexpr char kErrorMissingType[] = "missing_type";              // 400
-inline constexpr char kErrorUnknownType[] = "unknown_type";              // 400
-inline constexpr char kErrorMissingData[] = "missing_data";              // 400
-inline constexpr char kErrorMissingOtp[] = "missing_otp";                // 400
-inline constexpr char kErrorValueTooLong[] = "value_too_long";           // 400
-inline constexpr char kErrorInvalidUser[] = "invalid_user";              // 400
-inline constexpr char kErrorInvalidOtpFormat[] = "invalid_otp_format";   // 400
-inline constexpr char kErrorInvalidReturn[] = "invalid_return";          // 400
-inline constexpr char kErrorMalformedForm[] = "malformed_form";          // 400 bad %-escape
-inline constexpr char kErrorDuplicateField[] = "duplicate_field";        // 400
+inline constexpr char kErrorMalformedJson[] = "malformed_json";         // 400
+inline constexpr char kErrorNotAnObject[] = "not_an_object";            // 400
+inline constexpr char kErrorMissingType[] = "missing_type";             // 400
+inline constexpr char kErrorUnknownType[] = "unknown_type";             // 400
+inline constexpr char kErrorMissingData[] = "missing_data";             // 400
+inline constexpr char kErrorMissingOtp[] = "missing_otp";               // 400
+inline constexpr char kErrorValueTooLong[] = "value_too_long";          // 400
+inline constexpr char kErrorInvalidUser[] = "invalid_user";             // 400
+inline constexpr char kErrorInvalidOtpFormat[] = "invalid_otp_format";  // 400
+inline constexpr char kErrorInvalidReturn[] = "invalid_return";         // 400
+inline constexpr char kErrorMalformedForm[] = "malformed_form";         // 400 bad %-escape
+inline constexpr char kErrorDuplicateField[] = "duplicate_field";       // 400
 inline constexpr char kErrorBodyTooLarge[] = "body_too_large";          // 413
 inline constexpr char kErrorUnsupportedContentType[] = "unsupported_content_type";  // 415
-inline constexpr char kErrorMissingCsrf[] = "missing_csrf";              // 403 form post
+inline constexpr char kErrorMissingCsrf[] = "missing_csrf";                         // 403 form post
 // Not produced by the parsers; for the module, which has the context to decide them.
-inline constexpr char kErrorInvalidCsrf[] = "invalid_csrf";              // 403 wrong token
-inline constexpr char kErrorMissingUser[] = "missing_user";              // 400 AuthType OTP
-inline constexpr char kErrorBadOrigin[] = "bad_origin";                  // 403 Origin header
-inline constexpr char kErrorMethodNotAllowed[] = "method_not_allowed";   // 405 not POST
+inline constexpr char kErrorInvalidCsrf[] = "invalid_csrf";             // 403 wrong token
+inline constexpr char kErrorMissingUser[] = "missing_user";             // 400 AuthType OTP
+inline constexpr char kErrorBadOrigin[] = "bad_origin";                 // 403 Origin header
+inline constexpr char kErrorMethodNotAllowed[] = "method_not_allowed";  // 405 not POST
 
 struct StartRequest {
     enum class Type { start, send } type = Type::start;
-    std::string otp;            // validated: 1..64 characters of [0-9A-Za-z] (start only)
-    std::string user;           // validated: UTF-8, no control characters, <= 256 bytes
-    bool has_user = false;      // the field was present (it may still be empty)
-    std::string csrf;           // form: required; JSON: data.csrf if present (not validated)
-    std::string return_to;      // "return" field / data.return, unvalidated beyond length and
-    bool has_return = false;    //   control characters: check it with is_safe_return_path()
+    std::string otp;          // validated: 1..64 characters of [0-9A-Za-z] (start only)
+    std::string user;         // validated: UTF-8, no control characters, <= 256 bytes
+    bool has_user = false;    // the field was present (it may still be empty)
+    std::string csrf;         // form: required; JSON: data.csrf if present (not validated)
+    std::string return_to;    // "return" field / data.return, unvalidated beyond length and
+    bool has_return = false;  //   control characters: check it with is_safe_return_path()
 };
 
 struct RequestError {

@@ -30,6 +30,9 @@ public:
     // true if it stored. (Replay protection: a time step may only move forward.)
     virtual std::optional<bool> advance(std::string_view key, std::uint64_t value,
                                         std::int64_t ttl_seconds) = 0;
+    // Stores value under key for ttl_seconds, replacing any entry.
+    virtual StoreStatus put(std::string_view key, std::string_view value,
+                            std::int64_t ttl_seconds) = 0;
     virtual StoreStatus get(std::string_view key, std::string* value) = 0;
     virtual StoreStatus remove(std::string_view key) = 0;
 };
@@ -45,6 +48,8 @@ public:
                                           std::int64_t ttl_seconds) override;
     std::optional<bool> advance(std::string_view key, std::uint64_t value,
                                 std::int64_t ttl_seconds) override;
+    StoreStatus put(std::string_view key, std::string_view value,
+                    std::int64_t ttl_seconds) override;
     StoreStatus get(std::string_view key, std::string* value) override;
     StoreStatus remove(std::string_view key) override;
 

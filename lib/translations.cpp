@@ -221,8 +221,9 @@ bool Translations::load_directory(const std::string& dir, std::string* error) tr
         const std::string path = file.string();
         const std::string stem = file.stem().string();
         if (!is_language_tag(stem))
-            return fail(path + ": the file name must be a language tag followed by .json "
-                               "(for example de.json or pt-BR.json)");
+            return fail(path +
+                        ": the file name must be a language tag followed by .json "
+                        "(for example de.json or pt-BR.json)");
         if (!fs::is_regular_file(file, ec)) return fail(path + ": not a regular file");
         const std::uintmax_t size = fs::file_size(file, ec);
         if (ec) return fail(path + ": " + ec.message());
@@ -231,8 +232,8 @@ bool Translations::load_directory(const std::string& dir, std::string* error) tr
         json_error_t jerr;
         Json root(json_load_file(path.c_str(), JSON_REJECT_DUPLICATES, &jerr), json_decref);
         if (!root)
-            return fail(path + ":" + std::to_string(jerr.line) + ":" +
-                        std::to_string(jerr.column) + ": " + jerr.text);
+            return fail(path + ":" + std::to_string(jerr.line) + ":" + std::to_string(jerr.column) +
+                        ": " + jerr.text);
         if (!json_is_object(root.get()))
             return fail(path + ": must be a JSON object of \"key\": \"text\" pairs");
 
@@ -242,8 +243,7 @@ bool Translations::load_directory(const std::string& dir, std::string* error) tr
         json_object_foreach(root.get(), key, value) {
             if (!json_is_string(value))
                 return fail(path + ": the value of \"" + key + "\" is not a string");
-            catalogue[key] =
-                std::string(json_string_value(value), json_string_length(value));
+            catalogue[key] = std::string(json_string_value(value), json_string_length(value));
         }
     }
     catalogues_ = std::move(merged);

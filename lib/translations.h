@@ -47,7 +47,7 @@ public:
     // Like text() but without the English and key fallbacks.
     std::optional<std::string> find(std::string_view lang, std::string_view key) const;
 
-    std::vector<std::string> languages() const;  // sorted, lower case
+    std::vector<std::string> languages() const;      // sorted, lower case
     bool has_language(std::string_view lang) const;  // case-insensitive
 
     // All keys of one language (sorted); empty for an unknown language.

@@ -13,11 +13,16 @@ bool is_continuation(std::uint8_t b) { return (b & 0xC0) == 0x80; }
 // what excludes overlong forms, surrogates and code points above U+10FFFF.
 bool second_byte_ok(std::uint8_t lead, std::uint8_t b) {
     switch (lead) {
-        case 0xE0: return b >= 0xA0 && b <= 0xBF;
-        case 0xED: return b >= 0x80 && b <= 0x9F;
-        case 0xF0: return b >= 0x90 && b <= 0xBF;
-        case 0xF4: return b >= 0x80 && b <= 0x8F;
-        default: return is_continuation(b);
+        case 0xE0:
+            return b >= 0xA0 && b <= 0xBF;
+        case 0xED:
+            return b >= 0x80 && b <= 0x9F;
+        case 0xF0:
+            return b >= 0x90 && b <= 0xBF;
+        case 0xF4:
+            return b >= 0x80 && b <= 0x8F;
+        default:
+            return is_continuation(b);
     }
 }
 

@@ -1,9 +1,14 @@
 #include "dir_config.h"
 
+#include <apr_lib.h>
+
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <string>
+
+#include "session_cookie.h"
 
 #include "module_state.h"
 #include "server_config.h"
@@ -81,6 +86,92 @@ const char* set_state_store(cmd_parms* cmd, void*, const char* arg) {
     return nullptr;
 }
 
+const char* set_validation_pipe(cmd_parms* cmd, void* raw, const char* name) {
+    auto* conf = static_cast<otp_dir_config*>(raw);
+    std::string pipe(name);
+    if (pipe == "totp")
+        conf->validation_pipe = static_cast<int>(otp::TokenKind::time);
+    else if (pipe == "hotp")
+        conf->validation_pipe = static_cast<int>(otp::TokenKind::counter);
+    else
+        return apr_psprintf(cmd->pool,
+                            "OTPValidationPipe: '%s' is not available (this version has the "
+                            "pipes totp and hotp)",
+                            name);
+    return nullptr;
+}
+
+const char* set_lockout(cmd_parms* cmd, void* raw, const char* args) {
+    auto* conf = static_cast<otp_dir_config*>(raw);
+    const char* failures = ap_getword_conf(cmd->temp_pool, &args);
+    const char* window = ap_getword_conf(cmd->temp_pool, &args);
+    const char* ban = ap_getword_conf(cmd->temp_pool, &args);
+    if (!strcasecmp(failures, "off") && !*window) {
+        conf->lockout_failures = 0;
+        conf->lockout_window = conf->lockout_ban = 0;
+        return nullptr;
+    }
+    if (!*ban || *ap_getword_conf(cmd->temp_pool, &args))
+        return "OTPLockout: expected 'failures window ban' (e.g. 5 300 900) or 'off'";
+    if (const char* err = parse_int(cmd, failures, 1, 1000, &conf->lockout_failures)) return err;
+    if (const char* err = parse_int(cmd, window, 1, 86400, &conf->lockout_window)) return err;
+    return parse_int(cmd, ban, 1, 604800, &conf->lockout_ban);
+}
+
+const char* set_cookie_name(cmd_parms* cmd, void* raw, const char* name) {
+    auto* conf = static_cast<otp_dir_config*>(raw);
+    // RFC 6265 token characters only: the name goes verbatim into Set-Cookie.
+    for (const char* c = name; *c; ++c)
+        if (!apr_isalnum(*c) && !strchr("!#$%&'*+-.^_`|~", *c))
+            return apr_psprintf(cmd->pool, "OTPCookieName: '%s' is not a valid cookie name",
+                                name);
+    if (!*name) return "OTPCookieName: empty name";
+    conf->cookie_name = name;
+    return nullptr;
+}
+
+const char* set_page_template(cmd_parms* cmd, void* raw, const char* path) {
+    auto* conf = static_cast<otp_dir_config*>(raw);
+    const char* resolved = ap_server_root_relative(cmd->pool, path);
+    apr_file_t* file = nullptr;
+    apr_finfo_t info;
+    if (!resolved || apr_file_open(&file, resolved, APR_READ, 0, cmd->temp_pool) != APR_SUCCESS ||
+        apr_file_info_get(&info, APR_FINFO_SIZE, file) != APR_SUCCESS)
+        return apr_psprintf(cmd->pool, "OTPPageTemplate: cannot read %s", path);
+    if (info.size > 1024 * 1024)
+        return apr_psprintf(cmd->pool, "OTPPageTemplate: %s is larger than 1 MiB", path);
+    char* text = static_cast<char*>(apr_palloc(cmd->pool, info.size + 1));
+    apr_size_t length = static_cast<apr_size_t>(info.size);
+    if (length && apr_file_read_full(file, text, length, &length) != APR_SUCCESS)
+        return apr_psprintf(cmd->pool, "OTPPageTemplate: cannot read %s", path);
+    text[length] = '\0';
+    apr_file_close(file);
+    conf->page_template = text;
+    return nullptr;
+}
+
+const char* set_translations(cmd_parms* cmd, void* raw, const char* dir) {
+    auto* conf = static_cast<otp_dir_config*>(raw);
+    const char* resolved = ap_server_root_relative(cmd->pool, dir);
+    if (!resolved) return apr_psprintf(cmd->pool, "OTPTranslations: invalid path '%s'", dir);
+    std::string error;
+    const otp::Translations* loaded = otp_state().load_translations(resolved, &error);
+    if (!loaded) return apr_psprintf(cmd->pool, "OTPTranslations: %s", error.c_str());
+    conf->translations = loaded;
+    return nullptr;
+}
+
+const char* set_session_key_file(cmd_parms* cmd, void*, const char* path) {
+    if (const char* err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT)) return err;
+    const char* resolved = ap_server_root_relative(cmd->pool, path);
+    std::string error;
+    auto key = resolved ? otp::load_session_key_file(resolved, &error) : std::nullopt;
+    if (!key) return apr_psprintf(cmd->pool, "OTPSessionKeyFile: %s", error.c_str());
+    otp_server_conf(cmd->server)->session_key =
+        static_cast<const char*>(apr_pmemdup(cmd->pool, key->data(), key->size()));
+    return nullptr;
+}
+
 const char* set_customer_identifier(cmd_parms* cmd, void* raw, const char* expression) {
     auto* conf = static_cast<otp_dir_config*>(raw);
     const char* err = nullptr;
@@ -120,6 +211,13 @@ void* otp_create_dir_config(apr_pool_t* pool, char* dir) {
     conf->time_step = kUnset;
     conf->digits = kUnset;
     conf->basic_linger = kUnset;
+    conf->validation_pipe = kUnset;
+    conf->allowed_retry = kUnset;
+    conf->lockout_failures = kUnset;
+    conf->lockout_window = kUnset;
+    conf->lockout_ban = kUnset;
+    conf->session_lifetime = kUnset;
+    conf->session_idle = kUnset;
     return conf;
 }
 
@@ -137,11 +235,24 @@ void* otp_merge_dir_config(apr_pool_t* pool, void* base_raw, void* add_raw) {
     conf->time_step = pick(add->time_step, base->time_step);
     conf->digits = pick(add->digits, base->digits);
     conf->basic_linger = pick(add->basic_linger, base->basic_linger);
+    conf->validation_pipe = pick(add->validation_pipe, base->validation_pipe);
+    conf->allowed_retry = pick(add->allowed_retry, base->allowed_retry);
+    const bool lockout_here = add->lockout_failures != kUnset;
+    conf->lockout_failures = lockout_here ? add->lockout_failures : base->lockout_failures;
+    conf->lockout_window = lockout_here ? add->lockout_window : base->lockout_window;
+    conf->lockout_ban = lockout_here ? add->lockout_ban : base->lockout_ban;
+    conf->session_lifetime = pick(add->session_lifetime, base->session_lifetime);
+    conf->session_idle = pick(add->session_idle, base->session_idle);
+    conf->cookie_name = add->cookie_name ? add->cookie_name : base->cookie_name;
+    conf->page_template = add->page_template ? add->page_template : base->page_template;
+    conf->translations = add->translations ? add->translations : base->translations;
     return conf;
 }
 
 otp::OtpPolicy otp_policy(const otp_dir_config* conf) {
     otp::OtpPolicy policy;
+    if (conf->validation_pipe != kUnset)
+        policy.only_kind = static_cast<otp::TokenKind>(conf->validation_pipe);
     policy.totp_window = static_cast<unsigned>(or_default(conf->window, 1));
     policy.hotp_look_ahead = static_cast<unsigned>(or_default(conf->hotp_look_ahead, 10));
     policy.default_step = static_cast<unsigned>(or_default(conf->time_step, 30));
@@ -155,6 +266,35 @@ otp::UsersFileLayout otp_users_layout(const otp_dir_config* conf) {
 }
 
 int otp_basic_linger(const otp_dir_config* conf) { return or_default(conf->basic_linger, 300); }
+
+std::int64_t otp_session_lifetime(const otp_dir_config* conf) {
+    return or_default(conf->session_lifetime, 28800);
+}
+
+std::int64_t otp_session_idle_timeout(const otp_dir_config* conf) {
+    return or_default(conf->session_idle, 1800);
+}
+
+otp::LimitPolicy otp_limit_policy(const otp_dir_config* conf) {
+    otp::LimitPolicy policy;
+    policy.allowed_retry = static_cast<unsigned>(or_default(conf->allowed_retry, 2));
+    if (conf->lockout_failures != kUnset) {
+        policy.lockout = conf->lockout_failures > 0;
+        policy.lockout_failures = static_cast<unsigned>(conf->lockout_failures);
+        policy.lockout_window = conf->lockout_window;
+        policy.lockout_ban = conf->lockout_ban;
+    }
+    policy.session_lifetime = otp_session_lifetime(conf);
+    return policy;
+}
+
+const char* otp_cookie_name(const otp_dir_config* conf) {
+    return conf->cookie_name ? conf->cookie_name : "otp_session";
+}
+
+const otp::Translations& otp_translations(const otp_dir_config* conf) {
+    return conf->translations ? *conf->translations : otp_state().builtin_translations;
+}
 
 const command_rec otp_directives[] = {
     AP_INIT_TAKE12("OTPUsersFile", reinterpret_cast<cmd_func>(set_users_file), nullptr,
@@ -170,6 +310,31 @@ const command_rec otp_directives[] = {
     AP_INIT_TAKE1("OTPCustomerIdentifier", reinterpret_cast<cmd_func>(set_customer_identifier),
                   nullptr, OTP_DIR_SCOPE,
                   "ap_expr giving CUSTOMER_IDENTIFIER for events, e.g. %{HTTP:X-Customer-Id}"),
+    AP_INIT_TAKE1("OTPValidationPipe", reinterpret_cast<cmd_func>(guarded1<set_validation_pipe>),
+                  nullptr, OTP_DIR_SCOPE,
+                  "Which tokens validate codes here: totp or hotp (default: the user's)"),
+    AP_INIT_TAKE1("OTPAllowedRetry", reinterpret_cast<cmd_func>(set_int<1, 100>),
+                  OTP_OFFSET(allowed_retry), OTP_DIR_SCOPE,
+                  "Wrong codes allowed in one login attempt; the n-th aborts it (default 2)"),
+    AP_INIT_RAW_ARGS("OTPLockout", reinterpret_cast<cmd_func>(guarded1<set_lockout>), nullptr,
+                     OTP_DIR_SCOPE,
+                     "'failures window ban' in seconds (default 5 300 900), or off"),
+    AP_INIT_TAKE1("OTPSessionLifetime", reinterpret_cast<cmd_func>(set_int<60, 2592000>),
+                  OTP_OFFSET(session_lifetime), OTP_DIR_SCOPE,
+                  "Absolute session lifetime in seconds (default 28800)"),
+    AP_INIT_TAKE1("OTPSessionIdleTimeout", reinterpret_cast<cmd_func>(set_int<1, 2592000>),
+                  OTP_OFFSET(session_idle), OTP_DIR_SCOPE,
+                  "Session ends after this many seconds without a request (default 1800)"),
+    AP_INIT_TAKE1("OTPCookieName", reinterpret_cast<cmd_func>(guarded1<set_cookie_name>),
+                  nullptr, OTP_DIR_SCOPE, "Session cookie name (default otp_session)"),
+    AP_INIT_TAKE1("OTPPageTemplate", reinterpret_cast<cmd_func>(guarded1<set_page_template>),
+                  nullptr, OTP_DIR_SCOPE, "HTML template of the OTP page"),
+    AP_INIT_TAKE1("OTPTranslations", reinterpret_cast<cmd_func>(guarded1<set_translations>),
+                  nullptr, OTP_DIR_SCOPE,
+                  "Directory of <lang>.json files with extra or replaced page texts"),
+    AP_INIT_TAKE1("OTPSessionKeyFile", reinterpret_cast<cmd_func>(guarded1<set_session_key_file>),
+                  nullptr, RSRC_CONF,
+                  "File with the 32-byte key (64 hex digits) that seals session cookies"),
     AP_INIT_TAKE1("OTPWindow", reinterpret_cast<cmd_func>(set_int<0, 10>), OTP_OFFSET(window),
                   OTP_DIR_SCOPE, "TOTP time steps accepted either side of now (default 1)"),
     AP_INIT_TAKE1("OTPHOTPLookAhead", reinterpret_cast<cmd_func>(set_int<0, 100>),

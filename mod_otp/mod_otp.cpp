@@ -6,6 +6,7 @@
 #include "authn_provider.h"
 #include "digest.h"
 #include "dir_config.h"
+#include "login_flow.h"
 #include "event_log.h"
 #include "module_state.h"
 #include "server_config.h"
@@ -49,6 +50,17 @@ int otp_post_config(apr_pool_t* pconf, apr_pool_t*, apr_pool_t* ptemp, server_re
             return 500;
         }
         state.linger_secret = std::move(*secret);
+        auto session_key = otp::random_bytes(32);
+        if (!session_key) return 500;
+        state.random_session_key = std::move(*session_key);
+        for (server_rec* vhost = s; vhost; vhost = vhost->next)
+            if (!otp_server_conf(vhost)->session_key) {
+                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, vhost,
+                             "mod_otp: no OTPSessionKeyFile for %s; login sessions use a "
+                             "random key and end when httpd restarts",
+                             vhost->server_hostname ? vhost->server_hostname : "the server");
+                break;
+            }
         return OK;
     } catch (const std::exception& e) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "mod_otp: post_config: %s", e.what());
@@ -73,6 +85,14 @@ void otp_register_hooks(apr_pool_t* p) {
     ap_hook_child_init(otp_child_init, nullptr, nullptr, APR_HOOK_MIDDLE);
     ap_register_auth_provider(p, AUTHN_PROVIDER_GROUP, "otp", AUTHN_PROVIDER_VERSION,
                               &otp_authn_provider, AP_AUTH_INTERNAL_PER_CONF);
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "otp", AUTHZ_PROVIDER_VERSION,
+                              &otp_authz_provider, AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_check_authn(otp_login_check_authn, nullptr, nullptr, APR_HOOK_MIDDLE,
+                        AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_note_auth_failure(otp_login_note_auth_failure, nullptr, nullptr, APR_HOOK_MIDDLE);
+    // First of all handlers: a request Require otp marked gets the login flow, never the
+    // content, whatever handler another module chose.
+    ap_hook_handler(otp_login_handler, nullptr, nullptr, APR_HOOK_REALLY_FIRST);
 }
 
 }  // namespace

@@ -31,3 +31,12 @@ OtpModuleState& otp_state() {
     if (!g_state) throw std::logic_error("mod_otp: module state used before pre_config");
     return *g_state;
 }
+
+const otp::Translations* OtpModuleState::load_translations(const std::string& dir,
+                                                           std::string* error) {
+    auto found = translations.find(dir);
+    if (found != translations.end()) return found->second.get();
+    auto loaded = std::make_unique<otp::Translations>(otp::Translations::builtin());
+    if (!loaded->load_directory(dir, error)) return nullptr;
+    return translations.emplace(dir, std::move(loaded)).first->second.get();
+}

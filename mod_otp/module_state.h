@@ -8,6 +8,7 @@
 #include <string>
 
 #include "apache_headers.h"
+#include "translations.h"
 #include "users_registry.h"
 
 struct OtpStoreConfig {
@@ -25,6 +26,12 @@ struct OtpModuleState {
     UsersRegistry users;
     std::map<std::string, apr_file_t*> event_logs;  // OTPEventLog target -> open file/pipe
     apr_global_mutex_t* event_log_mutex = nullptr;
+    otp::Translations builtin_translations = otp::Translations::builtin();
+    std::map<std::string, std::unique_ptr<otp::Translations>> translations;  // OTPTranslations
+    std::string random_session_key;  // for servers without OTPSessionKeyFile
+
+    // The built-in catalogues plus <dir>/*.json, loaded once per directory.
+    const otp::Translations* load_translations(const std::string& dir, std::string* error);
 };
 
 // Creates the state for a new generation (pre_config).

@@ -9,6 +9,7 @@ void* otp_merge_server_config(apr_pool_t* pool, void* base_raw, void* add_raw) {
     auto* add = static_cast<otp_server_config*>(add_raw);
     auto* conf = static_cast<otp_server_config*>(apr_pcalloc(pool, sizeof(otp_server_config)));
     conf->event_log = add->event_log ? add->event_log : base->event_log;
+    conf->session_key = add->session_key ? add->session_key : base->session_key;
     return conf;
 }
 

@@ -6,6 +6,7 @@
 
 struct otp_server_config {
     const char* event_log;  // OTPEventLog target: an absolute path or "|program args"
+    const char* session_key;  // OTPSessionKeyFile's 32 bytes; else the start's random key
 };
 
 void* otp_create_server_config(apr_pool_t* pool, server_rec* server);

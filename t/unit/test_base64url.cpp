@@ -1,20 +1,19 @@
 // Tests for lib/base64url: RFC 4648 §10 vectors, the URL alphabet, strict decoding.
-#include "cmocka_wrap.h"
-
 #include <optional>
 #include <random>
 #include <string>
 
 #include "base64url.h"
+#include "cmocka_wrap.h"
 
 namespace {
 
-#define expect_decoded(decoded, expected)                               \
-    do {                                                                \
-        const std::optional<std::string> d_ = (decoded);                \
-        assert_true(d_.has_value());                                    \
-        assert_int_equal(d_->size(), std::string(expected).size());     \
-        assert_true(*d_ == std::string(expected));                      \
+#define expect_decoded(decoded, expected)                           \
+    do {                                                            \
+        const std::optional<std::string> d_ = (decoded);            \
+        assert_true(d_.has_value());                                \
+        assert_int_equal(d_->size(), std::string(expected).size()); \
+        assert_true(*d_ == std::string(expected));                  \
     } while (0)
 #define expect_rejected(decoded) assert_false((decoded).has_value())
 

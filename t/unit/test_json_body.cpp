@@ -1,7 +1,5 @@
 // Tests for lib/json_body: compact ordered output, typed setters, and that hostile strings
 // (control characters, invalid UTF-8, NUL) still give valid JSON that parses back.
-#include "cmocka_wrap.h"
-
 #include <jansson.h>
 
 #include <cstdint>
@@ -9,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "cmocka_wrap.h"
 #include "json_body.h"
 #include "utf8.h"
 
@@ -93,7 +92,8 @@ void test_invalid_utf8_replaced(void**) {
     Json back = parse(text);
     assert_non_null(back.get());
     const std::string user = string_member(back.get(), "user");
-    assert_string_equal(user.c_str(), otp::sanitize_utf8("ok\xC3\x28 \xFF\xFE \xED\xA0\x80 \xE2\x82").c_str());
+    assert_string_equal(user.c_str(),
+                        otp::sanitize_utf8("ok\xC3\x28 \xFF\xFE \xED\xA0\x80 \xE2\x82").c_str());
     assert_non_null(std::strstr(user.c_str(), "\xEF\xBF\xBD"));
 }
 

@@ -1,7 +1,6 @@
 // Tests for lib/session_cookie: sealing round trips, every kind of tampering, the session
 // state rules and the key file loader.
-#include "cmocka_wrap.h"
-
+#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,9 +13,8 @@
 #include <string>
 #include <vector>
 
-#include <openssl/evp.h>
-
 #include "base64url.h"
+#include "cmocka_wrap.h"
 #include "codec.h"
 #include "session_cookie.h"
 
@@ -104,8 +102,8 @@ void test_tamper_each_region(void**) {
     const std::string sealed = *sealer.seal(sample());
     const std::size_t raw_size = otp::base64url_decode(sealed)->size();
     // version, first and last nonce byte, first and last ciphertext byte, tag bytes
-    const std::vector<std::size_t> positions = {0, 1, 12, 13, raw_size - 17, raw_size - 16,
-                                                raw_size - 1};
+    const std::vector<std::size_t> positions = {
+        0, 1, 12, 13, raw_size - 17, raw_size - 16, raw_size - 1};
     for (std::size_t pos : positions) {
         for (unsigned char bit : {0x01, 0x80}) {
             const std::string bad =
@@ -183,10 +181,10 @@ std::string seal_plain_by_hand(const std::string& key, const std::string& aad,
                                         reinterpret_cast<const unsigned char*>(key.data()),
                                         reinterpret_cast<const unsigned char*>(nonce.data())),
                      1);
-    assert_int_equal(EVP_EncryptUpdate(ctx, nullptr, &len,
-                                       reinterpret_cast<const unsigned char*>(aad.data()),
-                                       int(aad.size())),
-                     1);
+    assert_int_equal(
+        EVP_EncryptUpdate(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()),
+                          int(aad.size())),
+        1);
     int total = 0;
     if (!plain.empty()) {
         assert_int_equal(EVP_EncryptUpdate(ctx, reinterpret_cast<unsigned char*>(ct.data()), &len,
@@ -233,9 +231,9 @@ void test_documented_format_and_context(void**) {
     assert_true(opened.has_value());
     expect_same(*opened, sample());
     // Same key, same plaintext, another context: not a session.
-    for (const std::string& aad : {std::string(), std::string("mod_otp session v1"),
-                                   std::string("mod_otp csrf v1\x01"),
-                                   std::string("mod_otp session v2\x01")})
+    for (const std::string& aad :
+         {std::string(), std::string("mod_otp session v1"), std::string("mod_otp csrf v1\x01"),
+          std::string("mod_otp session v2\x01")})
         assert_false(
             sealer.open(seal_plain_by_hand(key_a(), aad, serialise_by_hand(sample()))).has_value());
 }
@@ -247,9 +245,8 @@ void test_malformed_plaintext(void**) {
     std::string huge_length;
     put_u32(huge_length, 0xFFFFFFFFu);
     huge_length += good.substr(4);
-    for (const std::string& plain :
-         {std::string(), good + "x", good.substr(0, good.size() - 1), huge_length,
-          good.substr(0, 12)})
+    for (const std::string& plain : {std::string(), good + "x", good.substr(0, good.size() - 1),
+                                     huge_length, good.substr(0, 12)})
         assert_false(sealer.open(seal_plain_by_hand(key_a(), kRightAad, plain)).has_value());
 }
 
@@ -269,15 +266,13 @@ void test_check_session(void**) {
     // absolute lifetime from issued_at, even while in use
     c.last_used = t0 + 28790;
     assert_int_equal(otp::check_session(c, "/app", t0 + 28799, 28800, 1800), SessionState::valid);
-    assert_int_equal(otp::check_session(c, "/app", t0 + 28800, 28800, 1800),
-                     SessionState::expired);
+    assert_int_equal(otp::check_session(c, "/app", t0 + 28800, 28800, 1800), SessionState::expired);
     // idle from last_used
     c.last_used = t0 + 100;
     assert_int_equal(otp::check_session(c, "/app", t0 + 1899, 28800, 1800), SessionState::valid);
     assert_int_equal(otp::check_session(c, "/app", t0 + 1900, 28800, 1800), SessionState::idle);
     // expiry wins over idleness
-    assert_int_equal(otp::check_session(c, "/app", t0 + 30000, 28800, 1800),
-                     SessionState::expired);
+    assert_int_equal(otp::check_session(c, "/app", t0 + 30000, 28800, 1800), SessionState::expired);
     // idle_timeout <= 0: no idle limit; lifetime <= 0: fail closed
     assert_int_equal(otp::check_session(c, "/app", t0 + 20000, 28800, 0), SessionState::valid);
     assert_int_equal(otp::check_session(c, "/app", t0 + 1, 0, 1800), SessionState::expired);
@@ -338,7 +333,7 @@ void expect_key_error(const std::string& path, const char* fragment) {
         print_error("error \"%s\" lacks \"%s\"\n", error.c_str(), fragment);
         fail();
     }
-    assert_true(error.compare(0, path.size(), path) == 0);  // names the file
+    assert_true(error.compare(0, path.size(), path) == 0);     // names the file
     assert_true(error.find("00112233") == std::string::npos);  // never the key
     assert_true(error.find("\x11\x11\x11") == std::string::npos);
 }
@@ -380,8 +375,7 @@ void test_key_file_errors(void**) {
     std::string nonhex = kHexKey;
     nonhex[10] = 'g';
     expect_key_error(write_file(dir, "nonhex.key", nonhex), "hexadecimal");
-    expect_key_error(write_file(dir, "hex16.key", std::string(kHexKey).substr(0, 32)),
-                     "16 bytes");
+    expect_key_error(write_file(dir, "hex16.key", std::string(kHexKey).substr(0, 32)), "16 bytes");
     expect_key_error(write_file(dir, "empty.key", ""), "0 bytes");
     expect_key_error(write_file(dir, "zero.key", std::string(64, '0')), "all zero");
     expect_key_error(write_file(dir, "world.key", kHexKey, 0604), "readable by all users");

@@ -1,9 +1,8 @@
 // Tests for lib/utf8: validation per RFC 3629 / Unicode Table 3-7 and U+FFFD repair by maximal
 // subparts (the replacement counts of Unicode §3.9 / WHATWG Encoding).
-#include "cmocka_wrap.h"
-
 #include <string>
 
+#include "cmocka_wrap.h"
 #include "utf8.h"
 
 namespace {
@@ -31,8 +30,8 @@ void test_invalid_sequences(void**) {
     assert_false(otp::is_valid_utf8("\xF4\x90\x80\x80"));  // U+110000
     assert_false(otp::is_valid_utf8("\xF5\x80\x80\x80"));
     assert_false(otp::is_valid_utf8("\xFF"));
-    assert_false(otp::is_valid_utf8("\xE2\x82"));          // truncated
-    assert_false(otp::is_valid_utf8("abc\xC3"));           // truncated at the end
+    assert_false(otp::is_valid_utf8("\xE2\x82"));  // truncated
+    assert_false(otp::is_valid_utf8("abc\xC3"));   // truncated at the end
 }
 
 void test_sanitize_keeps_valid_text(void**) {
