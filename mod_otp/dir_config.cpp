@@ -319,7 +319,7 @@ const command_rec otp_directives[] = {
     AP_INIT_RAW_ARGS("OTPLockout", reinterpret_cast<cmd_func>(guarded1<set_lockout>), nullptr,
                      OTP_DIR_SCOPE,
                      "'failures window ban' in seconds (default 5 300 900), or off"),
-    AP_INIT_TAKE1("OTPSessionLifetime", reinterpret_cast<cmd_func>(set_int<60, 2592000>),
+    AP_INIT_TAKE1("OTPSessionLifetime", reinterpret_cast<cmd_func>(set_int<1, 2592000>),
                   OTP_OFFSET(session_lifetime), OTP_DIR_SCOPE,
                   "Absolute session lifetime in seconds (default 28800)"),
     AP_INIT_TAKE1("OTPSessionIdleTimeout", reinterpret_cast<cmd_func>(set_int<1, 2592000>),

@@ -363,7 +363,7 @@ int serve_start(Flow& flow) {
         if (request.csrf.empty() || !attempt)
             return send_json_error(r, HTTP_FORBIDDEN, request.csrf.empty() ? otp::kErrorMissingCsrf : otp::kErrorInvalidCsrf);
         if (!otp::check_csrf_token(flow.csrf_key(), attempt->id, request.csrf))
-            return answer_start(flow, true, &*attempt, refuse(HTTP_FORBIDDEN, otp::kErrorInvalidCsrf), request.user);
+            return send_json_error(r, HTTP_FORBIDDEN, otp::kErrorInvalidCsrf);
     }
     if (!attempt) {
         // A start request without an attempt cookie starts one (scripts, expired pages).

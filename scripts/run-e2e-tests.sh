@@ -43,7 +43,8 @@ for mpm in "${mpms[@]}"; do
     cd "$workdir" || exit 1
     rm -rf t/var t/logs
     mkdir -p t/var t/logs
-    perl -It/lib -MOTPTest -e 'OTPTest::write_users_files(shift)' t/var
+    perl -It/lib -MOTPTest -e 'OTPTest::write_users_files(shift)' t/var ||
+        { echo "e2e: cannot prepare t/var" >&2; exit 1; }
     inherit="t/var/inherit-$mpm.conf"
     {
         echo "LoadModule mpm_${mpm}_module $modules_dir/mod_mpm_${mpm}.so"

@@ -11,7 +11,7 @@ use MIME::Base64 qw(encode_base64);
 
 our @EXPORT_OK = qw(totp hotp basic_get users_file_line var_dir server_log_since
                     write_users_files wait_for_fresh_step parallel_statuses events_since
-                    codes_used %SECRET %PIN);
+                    codes_used new_client start_json url_of %SECRET %PIN);
 
 # PINs of the test users (the secrets test checks none reaches a log).
 our %PIN = (bob => '4321', evan => '8642');
@@ -33,6 +33,16 @@ our %SECRET = (
     race  => '7261636572616365726163657261636572616365',          # HOTP, concurrency
     rita  => '72697461726974617269746172697461726974ff',          # TOTP, concurrency
     evan  => '6576616e6576616e6576616e6576616e6576616e',          # TOTP, event tests
+    lucy  => '6c7563796c7563796c7563796c7563796c756379',          # login flow
+    ada   => '6164616164616164616164616164616164616161',          # Require otp after Basic
+    larry => '6c617272796c617272796c617272796c61727279',          # lockout
+    rex   => '7265787265787265787265787265787265787265',          # login replay
+    rosa  => '726f7361726f7361726f7361726f7361726f7361',          # login races
+    ruth  => '7275746872757468727574687275746872757468',          # retry limit
+    sam   => '73616d73616d73616d73616d73616d73616d7361',          # session lifetimes
+    leo   => '6c656f6c656f6c656f6c656f6c656f6c656f6c65',          # lockout ends sessions
+    bea   => '6265616265616265616265616265616265616265',          # browser test, JavaScript
+    nils  => '6e696c736e696c736e696c736e696c736e696c73',          # browser test, no JavaScript
 );
 
 sub var_dir { File::Spec->catdir($FindBin::Bin, '..', 'var') }
@@ -55,6 +65,16 @@ HOTP hank - $SECRET{hank} 4 952160 2026-01-01T00:00:00L
 HOTP race - $SECRET{race}
 HOTP/T30 rita - $SECRET{rita}
 HOTP/T30 evan 8642 $SECRET{evan}
+HOTP/T30 lucy - $SECRET{lucy}
+HOTP/T30 ada - $SECRET{ada}
+HOTP/T30 larry - $SECRET{larry}
+HOTP/T30 rex - $SECRET{rex}
+HOTP/T30 rosa - $SECRET{rosa}
+HOTP/T30 ruth - $SECRET{ruth}
+HOTP/T30 sam - $SECRET{sam}
+HOTP/T30 leo - $SECRET{leo}
+HOTP/T30 bea - $SECRET{bea}
+HOTP/T30 nils - $SECRET{nils}
 END
     my $legacy = <<"END";
 # mod_authn_otp layout: COUNTER is the next expected counter
@@ -63,6 +83,14 @@ HOTP/T30 mia - $SECRET{mia} 0
 END
     _write("$dir/users.oath", $oath);
     _write("$dir/users.mod_authn_otp", $legacy);
+    # The session key must not be world-readable (mod_otp refuses such a key file).
+    _write("$dir/session.key", unpack('H*', join '', map { chr int rand 256 } 1 .. 32) . "\n");
+    chmod 0600, "$dir/session.key";
+    # First factor for the Require otp tests: ada / first-factor-pw (bcrypt via htpasswd).
+    system("htpasswd -bcB '$dir/htpasswd' ada first-factor-pw 2>/dev/null") == 0
+        or die "htpasswd failed";
+    system("htpasswd -bB '$dir/htpasswd' bea first-factor-pw 2>/dev/null") == 0
+        or die "htpasswd failed";
 }
 
 sub _write {
@@ -80,6 +108,39 @@ sub _oathtool {
     chomp $out;
     _remember_code($out);
     return $out;
+}
+
+# An independent browser-like client: its own cookie jar, no automatic redirects.
+sub new_client {
+    require LWP::UserAgent;
+    require HTTP::Cookies;
+    my $ua = LWP::UserAgent->new(cookie_jar => HTTP::Cookies->new, max_redirect => 0,
+                                 timeout => 30, keep_alive => 1);
+    $ua->default_header(Accept => 'text/html');
+    return $ua;
+}
+
+sub url_of {
+    require Apache::TestRequest;
+    return Apache::TestRequest::resolve_url(shift);
+}
+
+# POST {"type":"start","data":{...}} to a start endpoint; returns (response, decoded body).
+sub start_json {
+    my ($ua, $path, $data, %opt) = @_;
+    require JSON::PP;
+    require HTTP::Request;
+    my $body = exists $opt{raw} ? $opt{raw}
+             : JSON::PP->new->canonical->encode({type => $opt{type} // 'start', data => $data});
+    my $req = HTTP::Request->new(POST => url_of($path));
+    $req->header('Content-Type' => $opt{content_type} // 'application/json');
+    $req->header(Accept => 'application/json');
+    $req->header(%{ $opt{headers} }) if $opt{headers};
+    $req->authorization_basic(@{ $opt{basic} }) if $opt{basic};
+    $req->content($body);
+    my $res = $ua->request($req);
+    my $decoded = eval { JSON::PP->new->utf8->decode($res->content) };
+    return ($res, $decoded);
 }
 
 # Every code the tests compute is remembered, so the last test can check that none of them
