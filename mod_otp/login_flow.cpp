@@ -349,7 +349,10 @@ int serve_start(Flow& flow) {
 
     auto parsed = otp::parse_start_body(content_type, body);
     if (auto* error = std::get_if<otp::RequestError>(&parsed)) {
-        if (form && attempt) {
+        // Form posts from the page see their error on the page; a request that fails the
+        // CSRF check did not come from our page and gets JSON.
+        const bool csrf_failure = error->error == otp::kErrorMissingCsrf;
+        if (form && attempt && !csrf_failure) {
             StartAnswer answer = refuse(error->http_status, error->error);
             return answer_start(flow, true, &*attempt, answer, "");
         }

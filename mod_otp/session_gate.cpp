@@ -1,5 +1,7 @@
 #include "session_gate.h"
 
+#include <algorithm>
+
 #include "base64url.h"
 #include "digest.h"
 #include "http_util.h"
@@ -79,7 +81,10 @@ std::optional<otp::SessionClaims> current_session(request_rec* r, const otp_dir_
     if (store.get(session_key(claims->session_id), nullptr) != otp::StoreStatus::ok ||
         revoked(r, conf, store, *claims))
         return std::nullopt;
-    if (now - claims->last_used >= kIdleRefreshSeconds) {
+    // Refresh well before the idle limit, so an active user is never cut off.
+    const std::int64_t refresh =
+        std::max<std::int64_t>(1, std::min(kIdleRefreshSeconds, otp_session_idle_timeout(conf) / 2));
+    if (now - claims->last_used >= refresh) {
         claims->last_used = now;
         if (auto sealed = sealer.seal(*claims))
             write_cookie(r, scope.cookie_name.c_str(), *sealed, scope.path);
