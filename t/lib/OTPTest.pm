@@ -41,6 +41,7 @@ our %SECRET = (
     ruth  => '7275746872757468727574687275746872757468',          # retry limit
     sam   => '73616d73616d73616d73616d73616d73616d7361',          # session cookies
     tim   => '74696d74696d74696d74696d74696d74696d7469',          # session lifetime
+    ella  => '656c6c61656c6c61656c6c61656c6c61656c6c61',          # login events
     leo   => '6c656f6c656f6c656f6c656f6c656f6c656f6c65',          # lockout ends sessions
     bea   => '6265616265616265616265616265616265616265',          # browser test, JavaScript
     nils  => '6e696c736e696c736e696c736e696c736e696c73',          # browser test, no JavaScript
@@ -74,6 +75,7 @@ HOTP/T30 rosa - $SECRET{rosa}
 HOTP/T30 ruth - $SECRET{ruth}
 HOTP/T30 sam - $SECRET{sam}
 HOTP/T30 tim - $SECRET{tim}
+HOTP/T30 ella - $SECRET{ella}
 HOTP/T30 leo - $SECRET{leo}
 HOTP/T30 bea - $SECRET{bea}
 HOTP/T30 nils - $SECRET{nils}
