@@ -190,7 +190,7 @@ async function login(browser, { javaScript, user, code, shot }) {
                   `${label}: the code went through the form post (303 to /app/)`,
                   JSON.stringify(start));
         }
-        const cookies = await context.cookies(base);
+        const cookies = await context.cookies(`${base}/app/`);
         check(cookies.some((c) => c.name === 'otp_session' && c.httpOnly),
               `${label}: HttpOnly session cookie set`);
     } finally {
