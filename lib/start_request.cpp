@@ -7,6 +7,7 @@
 #include <new>
 #include <optional>
 
+#include "ascii.h"
 #include "utf8.h"
 
 namespace otp {
@@ -219,10 +220,7 @@ std::variant<StartRequest, RequestError> parse_form(std::string_view body) {
 std::string lower_trimmed(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
+    return ascii_lowercase(s);
 }
 
 RequestError internal_error() { return RequestError{500, "internal_error"}; }
@@ -262,22 +260,11 @@ std::variant<StartRequest, RequestError> parse_start_body(std::string_view conte
 
 namespace {
 
-bool equals_ignore_case(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
-
 // "." and ".." segments, also spelled with %2e: browsers resolve them, so "/app/../admin"
 // would leave the location after passing a naive prefix check.
 bool is_dot_segment(std::string_view segment) {
     for (std::string_view dots : {".", "..", "%2e", "%2e%2e", ".%2e", "%2e."})
-        if (equals_ignore_case(segment, dots)) return true;
+        if (equals_ignoring_case(segment, dots)) return true;
     return false;
 }
 
@@ -298,7 +285,7 @@ bool is_safe_return_path(std::string_view path, std::string_view location) {
         pos = end + 1;
     }
     if (location.empty() || location[0] != '/') return false;
-    if (path_part.compare(0, location.size(), location) != 0) return false;
+    if (!starts_with(path_part, location)) return false;
     if (path_part.size() == location.size() || location.back() == '/') return true;
     return path_part[location.size()] == '/';
 }

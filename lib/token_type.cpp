@@ -13,6 +13,8 @@
 
 #include <cstdint>
 
+#include "ascii.h"
+
 namespace otp {
 namespace {
 
@@ -25,21 +27,6 @@ const char kExpected[] =
 bool fail(std::string* error, const std::string& reason) {
     if (error) *error = reason;
     return false;
-}
-
-bool starts_with(std::string_view text, std::string_view prefix) {
-    return text.substr(0, prefix.size()) == prefix;
-}
-
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 'a' + 'A');
-        if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 'a' + 'A');
-        if (x != y) return false;
-    }
-    return true;
 }
 
 bool parse_algorithm(std::string_view name, HashAlgorithm* out, std::string* error) {

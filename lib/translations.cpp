@@ -8,6 +8,8 @@
 #include <memory>
 #include <new>
 
+#include "ascii.h"
+
 namespace otp {
 namespace {
 
@@ -83,7 +85,6 @@ constexpr BuiltinText kBuiltin[] = {
 
 constexpr std::uintmax_t kMaxTranslationFileBytes = 1024 * 1024;
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -111,9 +112,7 @@ bool is_language_tag(std::string_view tag) {
 }
 
 std::string normalize_language_tag(std::string_view tag) {
-    std::string out(tag);
-    for (char& c : out) c = lower(c);
-    return out;
+    return ascii_lowercase(tag);
 }
 
 const char* language_direction(std::string_view lang) {
@@ -364,7 +363,7 @@ std::string choose_language(const Translations& translations, std::string_view c
         }
         // Then a more specific catalogue: "sv" is happy with "sv-fi".
         for (const std::string& tag : available)
-            if (tag.compare(0, range.tag.size() + 1, range.tag + "-") == 0 && !refused(tag))
+            if (starts_with(tag, range.tag + "-") && !refused(tag))
                 return tag;
     }
     return kDefaultLanguage;

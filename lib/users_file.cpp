@@ -62,6 +62,7 @@
 #include <new>
 #include <unordered_map>
 
+#include "ascii.h"
 #include "codec.h"
 
 namespace otp {
@@ -311,17 +312,6 @@ std::string quoted_type_if_safe(std::string_view text) {
     std::string out = " \"";
     for (char c : text) out.push_back(c >= 0x21 && c <= 0x7e ? c : '?');
     return out + "\"";
-}
-
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 'a' + 'A');
-        if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 'a' + 'A');
-        if (x != y) return false;
-    }
-    return true;
 }
 
 // mod_authn_otp spellings: "E" and "T" aliases, algorithm name in any case.

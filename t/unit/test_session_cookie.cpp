@@ -2,12 +2,7 @@
 // state rules and the key file loader.
 #include <openssl/evp.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <limits>
 #include <set>
 #include <string>
@@ -17,6 +12,7 @@
 #include "cmocka_wrap.h"
 #include "codec.h"
 #include "session_cookie.h"
+#include "test_support.h"
 
 using otp::SessionClaims;
 using otp::SessionSealer;
@@ -299,27 +295,10 @@ void test_check_session_future_and_overflow(void**) {
 
 // ---- key file -----------------------------------------------------------------------------
 
-std::string scratch_dir() {
-    const char* base = std::getenv("OTP_TEST_TMPDIR");
-    std::string root = base && *base ? base : "/tmp";
-    ::mkdir(root.c_str(), 0700);
-    std::string templ = root + "/session_key.XXXXXX";
-    std::vector<char> buf(templ.begin(), templ.end());
-    buf.push_back('\0');
-    if (!::mkdtemp(buf.data())) {
-        print_error("mkdtemp(%s): %s\n", templ.c_str(), std::strerror(errno));
-        fail();
-    }
-    return buf.data();
-}
-
 std::string write_file(const std::string& dir, const char* name, const std::string& content,
                        mode_t mode = 0600) {
     const std::string path = dir + "/" + name;
-    FILE* f = std::fopen(path.c_str(), "wb");
-    assert_non_null(f);
-    assert_int_equal(std::fwrite(content.data(), 1, content.size(), f), content.size());
-    assert_int_equal(std::fclose(f), 0);
+    write_whole_file(path, content);
     assert_int_equal(::chmod(path.c_str(), mode), 0);
     return path;
 }
@@ -339,7 +318,7 @@ void expect_key_error(const std::string& path, const char* fragment) {
 }
 
 void test_key_file_hex(void**) {
-    const std::string dir = scratch_dir();
+    const std::string dir = make_scratch_dir("session_key");
     const std::string expected = *otp::hex_decode(kHexKey);
     for (const std::string& content :
          {std::string(kHexKey), std::string(kHexKey) + "\n", std::string(kHexKey) + "\r\n"}) {
@@ -352,7 +331,7 @@ void test_key_file_hex(void**) {
 }
 
 void test_key_file_raw(void**) {
-    const std::string dir = scratch_dir();
+    const std::string dir = make_scratch_dir("session_key");
     std::string raw(32, '\0');
     for (int i = 0; i < 32; ++i) raw[i] = static_cast<char>(0xA0 + i);
     const std::string path = write_file(dir, "raw.key", raw, 0400);
@@ -365,7 +344,7 @@ void test_key_file_raw(void**) {
 }
 
 void test_key_file_errors(void**) {
-    const std::string dir = scratch_dir();
+    const std::string dir = make_scratch_dir("session_key");
     expect_key_error(write_file(dir, "short.key", std::string(kHexKey).substr(0, 62) + "\n"),
                      "expected 64 hexadecimal");
     expect_key_error(write_file(dir, "long.key", std::string(kHexKey) + "00\n"),

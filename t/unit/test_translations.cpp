@@ -1,17 +1,12 @@
 // Tests for lib/translations: the exact SPEC §5 strings, the extra keys in both languages,
 // fallbacks, OTPTranslations directories and Accept-Language negotiation.
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "cmocka_wrap.h"
+#include "test_support.h"
 #include "translations.h"
 #include "utf8.h"
 
@@ -158,36 +153,15 @@ void test_language_tags(void**) {
 
 // ---- OTPTranslations directories ----------------------------------------------------------
 
-std::string scratch_dir() {
-    const char* base = std::getenv("OTP_TEST_TMPDIR");
-    std::string root = base && *base ? base : "/tmp";
-    ::mkdir(root.c_str(), 0700);
-    std::string templ = root + "/translations.XXXXXX";
-    std::vector<char> buf(templ.begin(), templ.end());
-    buf.push_back('\0');
-    if (!::mkdtemp(buf.data())) {
-        print_error("mkdtemp(%s): %s\n", templ.c_str(), std::strerror(errno));
-        fail();
-    }
-    return buf.data();
-}
-
-void write_file(const std::string& path, const std::string& content) {
-    FILE* f = std::fopen(path.c_str(), "wb");
-    assert_non_null(f);
-    assert_int_equal(std::fwrite(content.data(), 1, content.size(), f), content.size());
-    assert_int_equal(std::fclose(f), 0);
-}
-
 void test_load_directory_good(void**) {
-    const std::string dir = scratch_dir();
-    write_file(dir + "/de.json",
-               "{\"otp_validation.otp\":\"Einmalpasswort\",\"language.de\":\"Deutsch\"}");
-    write_file(dir + "/sv.json", "{\"otp_validation.cancel\":\"Avsluta\"}");  // override one
-    write_file(dir + "/pt-BR.json", "{\"otp_validation.cancel\":\"Cancelar\"}");
-    write_file(dir + "/README.md", "not a catalogue");  // ignored: not .json
-    write_file(dir + "/sv.json~", "{broken");           // ignored: editor backup
-    write_file(dir + "/.hidden.json", "{broken");       // ignored: hidden
+    const std::string dir = make_scratch_dir("translations");
+    write_whole_file(dir + "/de.json",
+                     "{\"otp_validation.otp\":\"Einmalpasswort\",\"language.de\":\"Deutsch\"}");
+    write_whole_file(dir + "/sv.json", "{\"otp_validation.cancel\":\"Avsluta\"}");  // override one
+    write_whole_file(dir + "/pt-BR.json", "{\"otp_validation.cancel\":\"Cancelar\"}");
+    write_whole_file(dir + "/README.md", "not a catalogue");  // ignored: not .json
+    write_whole_file(dir + "/sv.json~", "{broken");           // ignored: editor backup
+    write_whole_file(dir + "/.hidden.json", "{broken");       // ignored: hidden
     Translations t = Translations::builtin();
     std::string error;
     assert_true(t.load_directory(dir, &error));
@@ -205,9 +179,9 @@ void test_load_directory_good(void**) {
 
 void expect_load_error(const std::string& file_name, const std::string& content,
                        const char* fragment) {
-    const std::string dir = scratch_dir();
-    write_file(dir + "/aa.json", "{\"otp_validation.otp\":\"fine\"}");
-    write_file(dir + "/" + file_name, content);
+    const std::string dir = make_scratch_dir("translations");
+    write_whole_file(dir + "/aa.json", "{\"otp_validation.otp\":\"fine\"}");
+    write_whole_file(dir + "/" + file_name, content);
     Translations t = Translations::builtin();
     std::string error;
     assert_false(t.load_directory(dir, &error));

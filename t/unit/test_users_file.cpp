@@ -11,14 +11,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <ctime>
 #include <string>
 #include <vector>
 
+#include "test_support.h"
 #include "token_type.h"
 #include "users_file.h"
 
@@ -35,26 +33,9 @@ const char kKeyBytes[] = "12345678901234567890";
 
 // ---- helpers -----------------------------------------------------------------------------
 
-std::string scratch_dir() {
-    const char* base = std::getenv("OTP_TEST_TMPDIR");
-    std::string root = base && *base ? base : "/tmp";
-    ::mkdir(root.c_str(), 0700);
-    std::string templ = root + "/users_file.XXXXXX";
-    std::vector<char> buf(templ.begin(), templ.end());
-    buf.push_back('\0');
-    if (!::mkdtemp(buf.data())) {
-        print_error("mkdtemp(%s): %s\n", templ.c_str(), std::strerror(errno));
-        fail();
-    }
-    return buf.data();
-}
-
 void write_file(const std::string& path, const std::string& content, mode_t mode = 0600) {
     const std::string tmp = path + ".tmp-write";
-    FILE* f = std::fopen(tmp.c_str(), "wb");
-    assert_non_null(f);
-    assert_int_equal(std::fwrite(content.data(), 1, content.size(), f), content.size());
-    assert_int_equal(std::fclose(f), 0);
+    write_whole_file(tmp, content);
     assert_int_equal(::chmod(tmp.c_str(), mode), 0);
     assert_int_equal(::rename(tmp.c_str(), path.c_str()), 0);
 }
@@ -525,7 +506,7 @@ void test_next_counter_semantics(void**) {
     require_liboath();
 #ifdef HAVE_LIBOATH
     assert_int_equal(oath_init(), OATH_OK);
-    const std::string dir = scratch_dir();
+    const std::string dir = make_scratch_dir("users_file");
     const std::string path = dir + "/users.oath";
     write_file(path, "HOTP alice - " + std::string(kKey) + "\n");
     time_t last = 0;
@@ -556,7 +537,7 @@ void test_next_counter_semantics(void**) {
 // ---- load() and FileIdentity ---------------------------------------------------------------
 
 void test_load_and_file_identity(void**) {
-    const std::string dir = scratch_dir();
+    const std::string dir = make_scratch_dir("users_file");
     const std::string path = dir + "/users.oath";
     write_file(path, "HOTP alice - 01\nHOTP/T30 bob - 02\n", 0640);
     std::string error;
@@ -623,7 +604,7 @@ void test_oath_writeback_matches_liboath(void**) {
         {"dave", "", kKey, 7, 8, 6},
         {"erin", "", "0011223344556677889900112233445566778899", 0, 6, 7},
     };
-    const std::string dir = scratch_dir();
+    const std::string dir = make_scratch_dir("users_file");
     const std::string theirs = dir + "/liboath.oath", ours = dir + "/ours.oath";
     for (const LiboathScenario& s : scenarios) {
         const std::string code = liboath_code(s.hex_key, s.counter, s.digits);
@@ -680,7 +661,7 @@ std::string authn_otp_expected(const char* type, const char* user, const char* p
 }
 
 void test_authn_otp_writeback(void**) {
-    const std::string dir = scratch_dir();
+    const std::string dir = make_scratch_dir("users_file");
     const std::string path = dir + "/users.otp";
     const std::string line1 = "# mod_authn_otp users\n";
     const std::string line2 =
@@ -742,7 +723,7 @@ bool record_first(const std::string& path, const std::string& user, std::uint64_
 }
 
 void test_writeback_keeps_mode_and_owner(void**) {
-    const std::string dir = scratch_dir();
+    const std::string dir = make_scratch_dir("users_file");
     const std::string path = dir + "/users.oath";
     write_file(path, "HOTP alice - 01\n", 0640);
     struct stat before;
@@ -793,7 +774,7 @@ void test_writeback_keeps_mode_and_owner(void**) {
 }
 
 void test_refuses_symlinked_users_file(void**) {
-    const std::string dir = scratch_dir();
+    const std::string dir = make_scratch_dir("users_file");
     const std::string real = dir + "/real.oath", link = dir + "/users.oath";
     const std::string content = "HOTP alice - 01\n";
     write_file(real, content);
@@ -814,7 +795,7 @@ void test_refuses_symlinked_users_file(void**) {
 }
 
 void test_refuses_symlinked_lock_file(void**) {
-    const std::string dir = scratch_dir();
+    const std::string dir = make_scratch_dir("users_file");
     const std::string path = dir + "/users.oath", victim = dir + "/victim";
     const std::string content = "HOTP alice - 01\n";
     write_file(path, content);
@@ -837,7 +818,7 @@ void test_refuses_symlinked_lock_file(void**) {
 }
 
 void test_refuses_symlinked_new_file(void**) {
-    const std::string dir = scratch_dir();
+    const std::string dir = make_scratch_dir("users_file");
     const std::string path = dir + "/users.oath", victim = dir + "/victim";
     const std::string content = "HOTP alice - 01\n";
     write_file(path, content);
@@ -860,7 +841,7 @@ void test_refuses_symlinked_new_file(void**) {
 }
 
 void test_stale_new_file_is_replaced(void**) {
-    const std::string dir = scratch_dir();
+    const std::string dir = make_scratch_dir("users_file");
     const std::string path = dir + "/users.oath";
     write_file(path, "HOTP alice - 01\n");
     write_file(path + ".new", "half-written junk from a crash");
@@ -874,7 +855,7 @@ void test_stale_new_file_is_replaced(void**) {
 }
 
 void test_refuses_changed_record(void**) {
-    const std::string dir = scratch_dir();
+    const std::string dir = make_scratch_dir("users_file");
     const std::string path = dir + "/users.oath";
     const std::string original = "# users\nHOTP alice - 01 4 111111\nHOTP/T30 bob - 02\n";
     write_file(path, original);
@@ -966,7 +947,7 @@ int writer_process(const std::string& path, int id) {
 }
 
 void test_concurrent_writeback(void**) {
-    const std::string dir = scratch_dir();
+    const std::string dir = make_scratch_dir("users_file");
     const std::string path = dir + "/users.oath";
     std::string content = "# shared by all writers\nHOTP shared - " + std::string(kKey) + "\n";
     for (int i = 0; i < kWriters; ++i)
@@ -1016,7 +997,7 @@ void test_lock_excludes_liboath(void**) {
     require_liboath();
 #ifdef HAVE_LIBOATH
     assert_int_equal(oath_init(), OATH_OK);
-    const std::string dir = scratch_dir();
+    const std::string dir = make_scratch_dir("users_file");
     const std::string path = dir + "/users.oath";
     const std::string content = "HOTP alice - " + std::string(kKey) + "\n";
     write_file(path, content);
