@@ -18,14 +18,26 @@ modules_dir=$("$apxs" -q LIBEXECDIR)
 test_user=${APACHE_TEST_USER:-nobody}
 test_group=${APACHE_TEST_GROUP:-nogroup}
 
+# The real-browser test (t/login/50_browser.t) drives chromium with playwright-core from npm,
+# pinned by t/browser/package-lock.json. Installed before staging, so a staged copy has it.
+if [[ ! -d "$root/t/browser/node_modules/playwright-core" ]]; then
+    echo "e2e: installing t/browser's npm packages (npm ci)"
+    (cd "$root/t/browser" && npm ci --no-audit --no-fund) ||
+        echo "e2e: npm ci in t/browser failed; the browser test will fail" >&2
+fi
+
 # httpd's children run as $test_user: everything they read must be reachable by that user.
 # A checkout below a private directory is not, so the suite then runs from a staged copy.
 workdir="$root"
-if [[ $(id -u) -eq 0 ]] && ! runuser -u "$test_user" -- test -r "$root/t/htdocs/secret.txt"; then
+# E2E_STAGE=1 always stages, so several runs can share one checkout.
+if [[ -n "${E2E_STAGE:-}" ]] ||
+   { [[ $(id -u) -eq 0 ]] && ! runuser -u "$test_user" -- test -r "$root/t/htdocs/secret.txt"; }; then
     workdir=$(mktemp -d /tmp/mod_otp-e2e.XXXXXX)
+    trap 'rm -rf "$workdir"' EXIT
     chmod 0755 "$workdir"
     cp -a "$root/t" "$workdir/t"
-    echo "e2e: $root is not readable by $test_user; running from $workdir"
+    rm -rf "$workdir/t/var" "$workdir/t/logs" "$workdir/t/results"
+    echo "e2e: running from a staged copy in $workdir"
 fi
 module_copy="$workdir/t/var-module/mod_otp.so"
 mkdir -p "$(dirname "$module_copy")" "$root/t/results"
@@ -58,6 +70,10 @@ for mpm in "${mpms[@]}"; do
         -servername 127.0.0.1 ${E2E_TEST_ARGS:-} 2>&1 | tee "$log"
     status=${PIPESTATUS[0]}
     [[ -f t/logs/error_log ]] && cp t/logs/error_log "$root/t/results/error_log-$mpm"
+    # The browser test's screenshots (from a staged copy; in place they are there already).
+    if [[ "$workdir" != "$root" && -d t/results/browser ]]; then
+        rm -rf "$root/t/results/browser" && cp -a t/results/browser "$root/t/results/browser"
+    fi
     t/TEST -stop >/dev/null 2>&1
 
     # Test::Harness: "Files=4, Tests=37, ..." then "Result: PASS"/"Result: FAIL".

@@ -8,13 +8,11 @@ use Apache::TestConfig;
 use File::Temp qw(tempdir);
 use FindBin;
 use lib "$FindBin::Bin/../lib";
-use OTPTest qw(%SECRET);
+use OTPTest qw(write_standalone_conf %SECRET);
 
 plan tests => 14;
 
 my $httpd = Apache::Test::vars('httpd');
-my $modules = `apxs -q LIBEXECDIR`;
-chomp $modules;
 my $dir = tempdir(CLEANUP => 1);
 
 sub configtest {
@@ -22,20 +20,7 @@ sub configtest {
     open my $u, '>', "$dir/users.oath" or die $!;
     print $u $users_text;
     close $u;
-    open my $c, '>', "$dir/httpd.conf" or die $!;
-    print $c <<"END";
-ServerRoot "$dir"
-ServerName 127.0.0.1
-Listen 127.0.0.1:1
-PidFile "$dir/httpd.pid"
-ErrorLog "$dir/error_log"
-LoadModule mpm_event_module $modules/mod_mpm_event.so
-LoadModule authn_core_module $modules/mod_authn_core.so
-LoadModule authz_core_module $modules/mod_authz_core.so
-LoadModule authz_user_module $modules/mod_authz_user.so
-LoadModule auth_basic_module $modules/mod_auth_basic.so
-LoadModule socache_shmcb_module $modules/mod_socache_shmcb.so
-LoadModule otp_module $ENV{OTP_MODULE_PATH}
+    write_standalone_conf(dir => $dir, port => 1, body => <<"END");
 <Location /api>
     AuthType Basic
     AuthName "API"
@@ -45,7 +30,6 @@ LoadModule otp_module $ENV{OTP_MODULE_PATH}
     Require valid-user
 </Location>
 END
-    close $c;
     my $out = `$httpd -t -f "$dir/httpd.conf" 2>&1`;
     return ($? >> 8, $out);
 }

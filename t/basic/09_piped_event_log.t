@@ -10,13 +10,11 @@ use IO::Socket::INET;
 use JSON::PP;
 use LWP::UserAgent;
 use lib "$FindBin::Bin/../lib";
-use OTPTest qw(totp wait_for_fresh_step %SECRET);
+use OTPTest qw(totp wait_for_fresh_step write_standalone_conf %SECRET);
 
 plan tests => 7;
 
 my $httpd = Apache::Test::vars('httpd');
-my $modules = `apxs -q LIBEXECDIR`;
-chomp $modules;
 my $dir = tempdir(CLEANUP => 1);
 chmod 0755, $dir;
 my $port = do {
@@ -33,22 +31,7 @@ close $index;
 open my $u, '>', "$dir/users.oath" or die $!;
 print $u "HOTP/T30 pia - $SECRET{alice}\n";
 close $u;
-open my $c, '>', "$dir/httpd.conf" or die $!;
-print $c <<"END";
-ServerRoot "$dir"
-ServerName 127.0.0.1
-Listen 127.0.0.1:$port
-PidFile "$dir/httpd.pid"
-ErrorLog "$dir/error_log"
-User nobody
-Group nogroup
-LoadModule mpm_event_module $modules/mod_mpm_event.so
-LoadModule authn_core_module $modules/mod_authn_core.so
-LoadModule authz_core_module $modules/mod_authz_core.so
-LoadModule authz_user_module $modules/mod_authz_user.so
-LoadModule auth_basic_module $modules/mod_auth_basic.so
-LoadModule socache_shmcb_module $modules/mod_socache_shmcb.so
-LoadModule otp_module $ENV{OTP_MODULE_PATH}
+write_standalone_conf(dir => $dir, port => $port, body => <<"END");
 DocumentRoot "$dir"
 OTPEventLog "|$logger $events"
 <Location />
@@ -60,7 +43,6 @@ OTPEventLog "|$logger $events"
     Require valid-user
 </Location>
 END
-close $c;
 system 'chown', '-R', 'nobody:nogroup', $dir if $> == 0;
 
 system($httpd, '-f', "$dir/httpd.conf", '-k', 'start') == 0 or die "httpd did not start";

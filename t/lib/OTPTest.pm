@@ -11,7 +11,8 @@ use MIME::Base64 qw(encode_base64);
 
 our @EXPORT_OK = qw(totp hotp basic_get users_file_line var_dir server_log_since
                     write_users_files wait_for_fresh_step parallel_statuses events_since
-                    codes_used new_client start_json url_of %SECRET %PIN);
+                    codes_used new_client start_json url_of write_standalone_conf
+                    %SECRET %PIN);
 
 # PINs of the test users (the secrets test checks none reaches a log).
 our %PIN = (bob => '4321', evan => '8642');
@@ -42,6 +43,7 @@ our %SECRET = (
     sam   => '73616d73616d73616d73616d73616d73616d7361',          # session cookies
     tim   => '74696d74696d74696d74696d74696d74696d7469',          # session lifetime
     ella  => '656c6c61656c6c61656c6c61656c6c61656c6c61',          # login events
+    ivy   => '6976796976796976796976796976796976796976',          # start endpoint return path
     leo   => '6c656f6c656f6c656f6c656f6c656f6c656f6c65',          # lockout ends sessions
     bea   => '6265616265616265616265616265616265616265',          # browser test, JavaScript
     nils  => '6e696c736e696c736e696c736e696c736e696c73',          # browser test, no JavaScript
@@ -76,6 +78,7 @@ HOTP/T30 ruth - $SECRET{ruth}
 HOTP/T30 sam - $SECRET{sam}
 HOTP/T30 tim - $SECRET{tim}
 HOTP/T30 ella - $SECRET{ella}
+HOTP/T30 ivy - $SECRET{ivy}
 HOTP/T30 leo - $SECRET{leo}
 HOTP/T30 bea - $SECRET{bea}
 HOTP/T30 nils - $SECRET{nils}
@@ -112,6 +115,24 @@ sub _oathtool {
     chomp $out;
     _remember_code($out);
     return $out;
+}
+
+# httpd.conf for a server of a test's own (a configtest, or a server the test starts on a
+# port it picked): the modules mod_otp needs and mod_otp itself, then `body`.
+sub write_standalone_conf {
+    my (%opt) = @_;
+    my $dir = $opt{dir};
+    my $modules = `apxs -q LIBEXECDIR`;
+    chomp $modules;
+    my $user = $> == 0 ? "User nobody\nGroup nogroup\n" : '';
+    my @load = map { "LoadModule ${_}_module $modules/mod_$_.so\n" }
+        qw(mpm_event authn_core authz_core authz_user auth_basic socache_shmcb);
+    open my $c, '>', "$dir/httpd.conf" or die "$dir/httpd.conf: $!";
+    print $c qq{ServerRoot "$dir"\nServerName 127.0.0.1\nListen 127.0.0.1:$opt{port}\n},
+             qq{PidFile "$dir/httpd.pid"\nErrorLog "$dir/error_log"\n}, $user, @load,
+             "LoadModule otp_module $ENV{OTP_MODULE_PATH}\n", $opt{body};
+    close $c or die "$dir/httpd.conf: $!";
+    return "$dir/httpd.conf";
 }
 
 # An independent browser-like client: its own cookie jar, no automatic redirects.

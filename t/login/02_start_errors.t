@@ -67,6 +67,6 @@ is $body->{error}, 'send_not_available', '... send_not_available';
 # A relative return inside the location is followed.
 wait_for_fresh_step();
 ($res, $body) = start_json(new_client(), '/app/.otp/start',
-                           {otp => totp('lucy', 1), user => 'lucy', return => '/app/reports.txt?x=1'});
+                           {otp => totp('ivy', 0), user => 'ivy', return => '/app/reports.txt?x=1'});
 is_deeply $body, {status => 'COMPLETED', redirect => '/app/reports.txt?x=1'},
     'a safe return path is the redirect';

@@ -50,21 +50,21 @@ $ua->get(url_of('/app/.otp/logout'));
 is $plain->get(url_of('/app/'), Cookie => "otp_session=$cookie")->code, 401,
     'after logout the old cookie is no session (revoked server-side)';
 
-# /short: OTPSessionIdleTimeout 2, OTPSessionLifetime 5
+# /short: OTPSessionIdleTimeout 3, OTPSessionLifetime 6
 my ($short) = login_at('/short', 'sam', 1);
 is $short->get(url_of('/short/'))->code, 200, 'short session works';
-sleep 3;
+sleep 4;
 is $short->get(url_of('/short/'))->code, 401, 'idle for longer than the idle timeout: the page';
 
 my ($long) = login_at('/short', 'tim', 0);
 my @codes;
-for (1 .. 7) {
+for (1 .. 8) {
     push @codes, $long->get(url_of('/short/'))->code;
     sleep 1;
 }
 is $codes[0], 200, 'active session works';
 is $codes[3], 200, 'still works while active (the idle time is refreshed)';
-is $codes[-1], 401, 'past the absolute lifetime (5 s): the page';
+is $codes[-1], 401, 'past the absolute lifetime (6 s): the page';
 my ($ev) = events_since($offset);
 ok scalar(grep { $_->{event_id} eq 'WEB_100027' && $_->{reason} eq 'expired' } @$ev),
     'WEB_100027 session ended (expired)';
