@@ -50,6 +50,10 @@ int otp_post_config(apr_pool_t* pconf, apr_pool_t*, apr_pool_t* ptemp, server_re
             return 500;
         }
         state.linger_secret = std::move(*secret);
+        if (state.sessions.create(pconf) != APR_SUCCESS)
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                         "mod_otp: no shared memory for the session cache; every session "
+                         "check asks the state store");
         auto session_key = otp::random_bytes(32);
         if (!session_key) return 500;
         state.random_session_key = std::move(*session_key);

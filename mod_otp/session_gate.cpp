@@ -77,10 +77,16 @@ std::optional<otp::SessionClaims> current_session(request_rec* r, const otp_dir_
         case otp::SessionState::wrong_location: return std::nullopt;
     }
     if (!user.empty() && claims->user != user) return std::nullopt;
-    // Logged out (record removed) or the user was locked out since: no session.
-    if (store.get(session_key(claims->session_id), nullptr) != otp::StoreStatus::ok ||
-        revoked(r, conf, store, *claims))
-        return std::nullopt;
+    // Logged out (record removed) or the user was locked out since: no session. Asked of
+    // the store only when this process has not verified the session a moment ago.
+    SessionCache& cache = otp_state().sessions;
+    if (!cache.verified(claims->session_id, now)) {
+        const std::uint64_t generation = cache.generation();
+        if (store.get(session_key(claims->session_id), nullptr) != otp::StoreStatus::ok ||
+            revoked(r, conf, store, *claims))
+            return std::nullopt;
+        cache.remember(claims->session_id, generation, now);
+    }
     // Refresh well before the idle limit, so an active user is never cut off.
     const std::int64_t refresh =
         std::max<std::int64_t>(1, std::min(kIdleRefreshSeconds, otp_session_idle_timeout(conf) / 2));
@@ -115,7 +121,10 @@ std::optional<otp::SessionClaims> end_session(request_rec* r, const otp_dir_conf
     std::optional<otp::SessionClaims> claims;
     if (auto cookie = read_cookie(r, scope.cookie_name.c_str())) {
         claims = sealer_for(r).open(*cookie);
-        if (claims) store.remove(session_key(claims->session_id));
+        if (claims) {
+            store.remove(session_key(claims->session_id));
+            otp_state().sessions.revoke_all();
+        }
     }
     clear_cookie(r, scope.cookie_name.c_str(), scope.path);
     return claims;
