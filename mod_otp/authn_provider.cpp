@@ -1,5 +1,6 @@
 #include "authn_provider.h"
 
+#include <charconv>
 #include <exception>
 
 #include "code_validator.h"
@@ -41,6 +42,23 @@ std::shared_ptr<const otp::UsersIndex> users_index(request_rec* r, OtpModuleStat
     return lookup.index;
 }
 
+enum class LingerCheck { lingering, absent, error };
+
+LingerCheck check_linger(OtpModuleState& state, otp::StateStore& store, const std::string& key) {
+    const std::int64_t now = unix_now();
+    if (state.verified.verified(key, now)) return LingerCheck::lingering;
+    const std::uint64_t generation = state.verified.generation();
+    std::string expiry;
+    otp::StoreStatus status = store.get(key, &expiry);
+    if (status == otp::StoreStatus::error) return LingerCheck::error;
+    if (status != otp::StoreStatus::ok) return LingerCheck::absent;
+    std::int64_t until = 0;
+    auto [end, ec] = std::from_chars(expiry.data(), expiry.data() + expiry.size(), until);
+    if (ec == std::errc() && end == expiry.data() + expiry.size())
+        state.verified.remember(key, generation, until);
+    return LingerCheck::lingering;
+}
+
 authn_status check_password(request_rec* r, const char* user, const char* password) {
     auto* conf = static_cast<otp_dir_config*>(
         ap_get_module_config(r->per_dir_config, &otp_module));
@@ -59,14 +77,16 @@ authn_status check_password(request_rec* r, const char* user, const char* passwo
     if (linger > 0) {
         linger_key = linger_record_key(state.linger_secret, conf->users_file, user, password,
                                        r->useragent_ip);
-        otp::StoreStatus status = store.get(linger_key, nullptr);
-        // A user removed from the users file loses lingering logins at once.
-        if (status == otp::StoreStatus::ok && !index->tokens_for(user).empty()) {
-            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                          "user \"%s\": accepted by OTPBasicLinger", user);
-            return AUTH_GRANTED;
+        switch (check_linger(state, store, linger_key)) {
+            case LingerCheck::error: return AUTH_GENERAL_ERROR;
+            case LingerCheck::absent: break;
+            case LingerCheck::lingering:
+                // A user removed from the users file loses lingering logins at once.
+                if (index->tokens_for(user).empty()) break;
+                ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                              "user \"%s\": accepted by OTPBasicLinger", user);
+                return AUTH_GRANTED;
         }
-        if (status == otp::StoreStatus::error) return AUTH_GENERAL_ERROR;
     }
 
     const std::string users_path(conf->users_file);
@@ -86,7 +106,9 @@ authn_status check_password(request_rec* r, const char* user, const char* passwo
         case otp::ValidationOutcome::accepted:
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "user \"%s\": %s code accepted", user,
                           result.pipe);
-            if (linger > 0 && store.add(linger_key, "1", linger) == otp::StoreStatus::error)
+            // The record's value is its expiry, so processes can remember it until then.
+            if (linger > 0 && store.add(linger_key, std::to_string(unix_now() + linger),
+                                        linger) == otp::StoreStatus::error)
                 ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                               "user \"%s\": could not record OTPBasicLinger; the next request "
                               "needs a new code",

@@ -309,7 +309,7 @@ StartAnswer validate_in_attempt(Flow& flow, const otp::LoginAttempt& attempt,
         otp_emit_request_event(r, otp::event::kAttemptAborted, user,
                                {{"reason", "retries_exhausted"}});
     if (failure.user_locked) {
-        flow.state.sessions.revoke_all();  // the user's sessions end now, in every process
+        flow.state.verified.revoke_all();  // the user's sessions end now, in every process
         otp_emit_request_event(r, otp::event::kUserLocked, user,
                                {{"ban_seconds", static_cast<long long>(failure.ban_seconds)}});
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "user \"%s\": locked out for %lld s",

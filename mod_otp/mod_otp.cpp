@@ -50,7 +50,7 @@ int otp_post_config(apr_pool_t* pconf, apr_pool_t*, apr_pool_t* ptemp, server_re
             return 500;
         }
         state.linger_secret = std::move(*secret);
-        if (state.sessions.create(pconf) != APR_SUCCESS)
+        if (state.verified.create(pconf) != APR_SUCCESS)
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
                          "mod_otp: no shared memory for the session cache; every session "
                          "check asks the state store");

@@ -30,7 +30,7 @@ struct OtpModuleState {
     otp::Translations builtin_translations = otp::Translations::builtin();
     std::map<std::string, std::unique_ptr<otp::Translations>> translations;  // OTPTranslations
     std::string random_session_key;  // for servers without OTPSessionKeyFile
-    SessionCache sessions;           // verified session ids, per process
+    SessionCache verified;           // sessions and linger records verified, per process
 
     // The built-in catalogues plus <dir>/*.json, loaded once per directory.
     const otp::Translations* load_translations(const std::string& dir, std::string* error);

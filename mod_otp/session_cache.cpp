@@ -17,27 +17,27 @@ std::uint64_t SessionCache::generation() const {
     return shared_generation_ ? shared_generation_->load(std::memory_order_acquire) : 0;
 }
 
-bool SessionCache::verified(const std::string& session_id, std::int64_t now) {
+bool SessionCache::verified(const std::string& key, std::int64_t now) {
     if (!shared_generation_) return false;  // no shared counter: always ask the store
     const std::uint64_t current = generation();
     std::lock_guard<std::mutex> lock(mutex_);
     if (current != generation_) {
-        verified_at_.clear();
+        valid_until_.clear();
         generation_ = current;
         return false;
     }
-    auto it = verified_at_.find(session_id);
-    return it != verified_at_.end() && now - it->second < kMaxAgeSeconds;
+    auto it = valid_until_.find(key);
+    return it != valid_until_.end() && now < it->second;
 }
 
-void SessionCache::remember(const std::string& session_id, std::uint64_t generation,
-                            std::int64_t now) {
+void SessionCache::remember(const std::string& key, std::uint64_t generation,
+                            std::int64_t valid_until) {
     if (!shared_generation_) return;
     std::lock_guard<std::mutex> lock(mutex_);
     // Verified before a revocation that has happened since: the check may be stale.
     if (generation != this->generation() || generation != generation_) return;
-    if (verified_at_.size() >= kMaxEntries) verified_at_.clear();
-    verified_at_[session_id] = now;
+    if (valid_until_.size() >= kMaxEntries) valid_until_.clear();
+    valid_until_[key] = valid_until;
 }
 
 void SessionCache::revoke_all() {

@@ -79,13 +79,13 @@ std::optional<otp::SessionClaims> current_session(request_rec* r, const otp_dir_
     if (!user.empty() && claims->user != user) return std::nullopt;
     // Logged out (record removed) or the user was locked out since: no session. Asked of
     // the store only when this process has not verified the session a moment ago.
-    SessionCache& cache = otp_state().sessions;
+    SessionCache& cache = otp_state().verified;
     if (!cache.verified(claims->session_id, now)) {
         const std::uint64_t generation = cache.generation();
         if (store.get(session_key(claims->session_id), nullptr) != otp::StoreStatus::ok ||
             revoked(r, conf, store, *claims))
             return std::nullopt;
-        cache.remember(claims->session_id, generation, now);
+        cache.remember(claims->session_id, generation, now + SessionCache::kSessionSeconds);
     }
     // Refresh well before the idle limit, so an active user is never cut off.
     const std::int64_t refresh =
@@ -123,7 +123,7 @@ std::optional<otp::SessionClaims> end_session(request_rec* r, const otp_dir_conf
         claims = sealer_for(r).open(*cookie);
         if (claims) {
             store.remove(session_key(claims->session_id));
-            otp_state().sessions.revoke_all();
+            otp_state().verified.revoke_all();
         }
     }
     clear_cookie(r, scope.cookie_name.c_str(), scope.path);
