@@ -103,8 +103,12 @@ const std::string_view kScript = R"JS(
     if (fields) fields.disabled = on;
   }
   // The attempt is over: only a new page load starts a new one.
+  function sentences(first, second) {
+    return /[.!?\u2026]$/.test(first) ? first + " " + second : first + ". " + second;
+  }
   function endAttempt(text) {
     say(text, "error");
+    if (otp) otp.value = "";
     if (fields) fields.disabled = true;
     if (again) { again.hidden = false; again.focus(); }
   }
@@ -144,7 +148,7 @@ const std::string_view kScript = R"JS(
     }
     if (code === 401 && error === "invalid_otp") {
       showAttempts(body.attempts_left);
-      if (body.attempts_left === 0) { endAttempt(texts.invalid_otp + " " + texts.retries_exhausted); return; }
+      if (body.attempts_left === 0) { endAttempt(sentences(texts.invalid_otp, texts.retries_exhausted)); return; }
       say(texts.invalid_otp, "error");
       if (otp) { otp.value = ""; otp.setAttribute("aria-invalid", "true"); otp.focus(); }
       return;

@@ -9,38 +9,13 @@
 #include "linger.h"
 #include "module_state.h"
 #include "socache_state_store.h"
+#include "users_lookup.h"
 
 APLOG_USE_MODULE(otp);
 
 namespace {
 
 std::int64_t unix_now() { return apr_time_sec(apr_time_now()); }
-
-// Looks up the location's users file, reloading it if it changed on disk.
-std::shared_ptr<const otp::UsersIndex> users_index(request_rec* r, OtpModuleState& state,
-                                                   const otp_dir_config* conf) {
-    auto lookup = state.users.get(conf->users_file, otp_users_layout(conf), unix_now());
-    if (!lookup.error.empty()) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "OTPUsersFile %s could not be reloaded%s: %s", conf->users_file,
-                      lookup.index ? ", still using the previous version" : "",
-                      lookup.error.c_str());
-        otp_emit_server_event(r->server, otp::event::kUsersFileReloadFailed,
-                              {{"file", conf->users_file},
-                               {"reason", lookup.error},
-                               {"kept_previous", lookup.index ? 1LL : 0LL}});
-    } else if (lookup.reloaded) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "OTPUsersFile %s reloaded: %" APR_SIZE_T_FMT " users", conf->users_file,
-                      lookup.index->user_count());
-        otp_emit_server_event(
-            r->server, otp::event::kUsersFileReloaded,
-            {{"file", conf->users_file},
-             {"users", static_cast<long long>(lookup.index->user_count())},
-             {"tokens", static_cast<long long>(lookup.index->token_count())}});
-    }
-    return lookup.index;
-}
 
 enum class LingerCheck { lingering, absent, error };
 
@@ -68,7 +43,7 @@ authn_status check_password(request_rec* r, const char* user, const char* passwo
         return AUTH_GENERAL_ERROR;
     }
     OtpModuleState& state = otp_state();
-    auto index = users_index(r, state, conf);
+    auto index = otp_users_index(r, conf);
     if (!index) return AUTH_GENERAL_ERROR;
 
     SocacheStateStore store(state, r->server, r->pool);

@@ -20,6 +20,7 @@
 #include "session_gate.h"
 #include "socache_state_store.h"
 #include "start_request.h"
+#include "users_lookup.h"
 
 APLOG_USE_MODULE(otp);
 
@@ -267,16 +268,14 @@ StartAnswer validate_in_attempt(Flow& flow, const otp::LoginAttempt& attempt,
             return refuse(HTTP_SERVICE_UNAVAILABLE, "store_error");
     }
 
-    auto lookup = flow.state.users.get(flow.conf->users_file, otp_users_layout(flow.conf), now);
-    if (!lookup.index) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "OTPUsersFile %s unavailable: %s",
-                      flow.conf->users_file, lookup.error.c_str());
+    auto index = otp_users_index(r, flow.conf);
+    if (!index) {
         emit_failure(flow, user, "store_error", -1, nullptr);
         return refuse(HTTP_SERVICE_UNAVAILABLE, "store_error");
     }
     const std::string users_path(flow.conf->users_file);
     otp::ValidationResult result =
-        otp::validate_code(otp::UsersSource{*lookup.index, users_path}, flow.store,
+        otp::validate_code(otp::UsersSource{*index, users_path}, flow.store,
                            otp_policy(flow.conf), user, request.otp, otp::PinUse::not_used, now);
 
     if (result.outcome == otp::ValidationOutcome::accepted) {

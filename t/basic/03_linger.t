@@ -7,12 +7,13 @@ use Apache::Test qw(-withtestmore);
 use Apache::TestRequest;
 use FindBin;
 use lib "$FindBin::Bin/../lib";
-use OTPTest qw(totp basic_get server_log_since wait_for_fresh_step var_dir);
+use OTPTest qw(totp basic_get server_log_since wait_for_fresh_step var_dir events_since);
 
-plan tests => 9;
+plan tests => 11;
 
 wait_for_fresh_step();
 my (undef, $log_offset) = server_log_since(0);
+my (undef, $event_offset) = events_since(0);
 my $code = totp('lena', 0);
 
 is basic_get('/basic/linger', 'lena', $code)->code, 200, 'first use of the code';
@@ -43,3 +44,8 @@ sleep 2;
 is basic_get('/basic/linger', 'lena', $code)->code, 401, 'user removed: linger ends';
 like server_log_since($log_offset), qr/OTPUsersFile \S+users\.oath reloaded: \d+ users/,
     'the reload is logged';
+my ($events) = events_since($event_offset);
+my ($reload) = grep { $_->{event_id} eq 'WEB_100028' } @$events;
+ok $reload, 'WEB_100028 users file reloaded';
+is_deeply [sort keys %{ $reload // {} }], [sort qw(time event_id event file users tokens)],
+    '... with file, users and tokens';

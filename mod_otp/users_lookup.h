@@ -1,0 +1,13 @@
+// The users file index of a request's location, re-read first when the file changed on disk;
+// reloads and failed reloads are logged and reported as events.
+#pragma once
+
+#include <memory>
+
+#include "apache_headers.h"
+#include "dir_config.h"
+#include "users_file.h"
+
+// nullptr when the file has never been readable in this process (the reason is logged).
+std::shared_ptr<const otp::UsersIndex> otp_users_index(request_rec* r,
+                                                       const otp_dir_config* conf);
