@@ -90,9 +90,9 @@ my $raw_offset = $offset;
 ($events, $offset) = events_since($offset);
 is scalar(@$events), 2000, '2,000 requests, exactly 2,000 valid event lines';
 my %per_client;
-$per_client{ ($_->{IDENTIFIER} =~ /^load-(\d)-/)[0] // 'other' }++ for @$events;
+$per_client{ (($_->{IDENTIFIER} // '') =~ /^load-(\d)-/)[0] // 'other' }++ for @$events;
 is_deeply \%per_client, {1 => 500, 2 => 500, 3 => 500, 4 => 500}, '500 per client';
-is scalar(grep { $_->{event_id} eq 'WEB_100020' && $_->{reason} eq 'unknown_user' } @$events),
+is scalar(grep { ($_->{event_id} // q()) eq 'WEB_100020' && ($_->{reason} // q()) eq 'unknown_user' } @$events),
     2000, 'every one a WEB_100020 unknown_user';
 my %ids;
 $ids{ $_->{request_id} }++ for @$events;

@@ -26,8 +26,8 @@ my @statuses = parallel_statuses(50, sub {
 });
 my $events;
 ($events, $offset) = events_since($offset);
-my @compared = grep { $_->{IDENTIFIER} eq 'ghost-one' && $_->{event_id} eq 'WEB_100020'
-                      && $_->{reason} eq 'unknown_user' } @$events;
+my @compared = grep { ($_->{IDENTIFIER} // q()) eq 'ghost-one' && ($_->{event_id} // q()) eq 'WEB_100020'
+                      && ($_->{reason} // q()) eq 'unknown_user' } @$events;
 is scalar(@compared), 2, '50 parallel guesses in one attempt: exactly 2 were compared';
 is scalar(grep { $_ == 401 } @statuses), 2, '... 2 answered 401';
 is scalar(grep { $_ == 429 } @statuses), 48, '... 48 answered 429';
@@ -39,8 +39,8 @@ is scalar(grep { $_ == 429 } @statuses), 48, '... 48 answered 429';
     return $res;
 });
 ($events, $offset) = events_since($offset);
-@compared = grep { $_->{IDENTIFIER} eq 'ghost-two' && $_->{event_id} eq 'WEB_100020'
-                   && $_->{reason} eq 'unknown_user' } @$events;
+@compared = grep { ($_->{IDENTIFIER} // q()) eq 'ghost-two' && ($_->{event_id} // q()) eq 'WEB_100020'
+                   && ($_->{reason} // q()) eq 'unknown_user' } @$events;
 is scalar(@compared), 3, '50 parallel attempts for one user: exactly 3 (the lockout) compared';
 is scalar(grep { $_ == 429 } @statuses), 47, '... the other 47 refused as locked';
 
@@ -53,5 +53,5 @@ my $code = totp('rosa', 0);
 });
 is scalar(grep { $_ == 200 } @statuses), 1, '20 parallel starts with one code: one COMPLETED';
 ($events, $offset) = events_since($offset);
-is scalar(grep { $_->{IDENTIFIER} eq 'rosa' && $_->{event_id} eq 'WEB_100019' } @$events), 1,
+is scalar(grep { ($_->{IDENTIFIER} // q()) eq 'rosa' && ($_->{event_id} // q()) eq 'WEB_100019' } @$events), 1,
     '... and one WEB_100019';

@@ -22,7 +22,7 @@ is $res->code, 401, 'an older step after a newer one: refused';
 ($res) = start_json(new_client(), '/app/.otp/start', {user => 'rex', otp => $newer});
 is $res->code, 401, 'the same code in another attempt: refused';
 my ($events) = events_since($offset);
-is_deeply [map { $_->{reason} } grep { $_->{IDENTIFIER} eq 'rex' && $_->{event_id} eq 'WEB_100020' } @$events],
+is_deeply [map { $_->{reason} } grep { ($_->{IDENTIFIER} // q()) eq 'rex' && ($_->{event_id} // q()) eq 'WEB_100020' } @$events],
     ['replay', 'replay'], 'both logged as replay';
 
 # ---- session cookies ----------------------------------------------------------------------
@@ -66,7 +66,7 @@ is $codes[0], 200, 'active session works';
 is $codes[3], 200, 'still works while active (the idle time is refreshed)';
 is $codes[-1], 401, 'past the absolute lifetime (6 s): the page';
 my ($ev) = events_since($offset);
-ok scalar(grep { $_->{event_id} eq 'WEB_100027' && $_->{reason} eq 'expired' } @$ev),
+ok scalar(grep { ($_->{event_id} // q()) eq 'WEB_100027' && ($_->{reason} // q()) eq 'expired' } @$ev),
     'WEB_100027 session ended (expired)';
-ok scalar(grep { $_->{event_id} eq 'WEB_100027' && $_->{reason} eq 'idle' } @$ev),
+ok scalar(grep { ($_->{event_id} // q()) eq 'WEB_100027' && ($_->{reason} // q()) eq 'idle' } @$ev),
     'WEB_100027 session ended (idle)';
