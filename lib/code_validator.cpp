@@ -38,9 +38,8 @@ ValidationResult result(ValidationOutcome outcome, const char* pipe, std::string
     return ValidationResult{outcome, pipe, std::move(detail)};
 }
 
-ValidationResult check_totp(const TokenRecord& token, const UsersSource& users,
-                            StateStore& store, const OtpPolicy& policy, std::string_view code,
-                            std::int64_t now) {
+ValidationResult check_totp(const TokenRecord& token, const UsersSource& users, StateStore& store,
+                            const OtpPolicy& policy, std::string_view code, std::int64_t now) {
     const unsigned step = step_of(token, policy);
     // The mod_authn_otp layout keeps a per-token clock drift, counted in time steps.
     if (users.index.layout() == UsersFileLayout::mod_authn_otp && token.has_counter)
@@ -51,11 +50,9 @@ ValidationResult check_totp(const TokenRecord& token, const UsersSource& users,
     // Keep the replay record for as long as any step it covers can still be presented.
     const std::int64_t ttl = static_cast<std::int64_t>(2 * policy.totp_window + 2) * step;
     auto advanced = store.advance(totp_replay_key(token), *matched, ttl);
-    if (!advanced)
-        return result(ValidationOutcome::store_error, "totp", "state store unavailable");
+    if (!advanced) return result(ValidationOutcome::store_error, "totp", "state store unavailable");
     if (!*advanced)
-        return result(ValidationOutcome::replay, "totp",
-                      "code of an already used time step");
+        return result(ValidationOutcome::replay, "totp", "code of an already used time step");
     return result(ValidationOutcome::accepted, "totp", "");
 }
 
@@ -74,13 +71,11 @@ ValidationResult check_hotp(const TokenRecord& hint, const UsersSource& users,
     // concurrent requests (and pam_oath) can never both use one code.
     std::string error;
     auto transaction = UsersFileTransaction::begin(users.path, layout, &error);
-    if (!transaction)
-        return result(ValidationOutcome::store_error, "hotp", "users file: " + error);
+    if (!transaction) return result(ValidationOutcome::store_error, "hotp", "users file: " + error);
     for (const TokenRecord& token : transaction->tokens_for(hint.user)) {
         if (token.line_number != hint.line_number || token.secret != hint.secret) continue;
         auto counter = find_hotp_counter(token.type.algorithm, token.secret, digits,
-                                         token.next_counter(layout), policy.hotp_look_ahead,
-                                         code);
+                                         token.next_counter(layout), policy.hotp_look_ahead, code);
         if (!counter)
             return result(ValidationOutcome::replay, "hotp",
                           "code already used (the counter has moved past it)");
@@ -104,11 +99,16 @@ void spend_like_a_validation(const OtpPolicy& policy) {
 
 const char* outcome_reason(ValidationOutcome outcome) {
     switch (outcome) {
-        case ValidationOutcome::accepted: return "accepted";
-        case ValidationOutcome::invalid_otp: return "invalid_otp";
-        case ValidationOutcome::replay: return "replay";
-        case ValidationOutcome::unknown_user: return "unknown_user";
-        case ValidationOutcome::store_error: return "store_error";
+        case ValidationOutcome::accepted:
+            return "accepted";
+        case ValidationOutcome::invalid_otp:
+            return "invalid_otp";
+        case ValidationOutcome::replay:
+            return "replay";
+        case ValidationOutcome::unknown_user:
+            return "unknown_user";
+        case ValidationOutcome::store_error:
+            return "store_error";
     }
     return "invalid_otp";
 }
@@ -117,9 +117,9 @@ std::string totp_replay_key(const TokenRecord& token) {
     return "totp:" + hex_encode(sha256(length_prefixed({token.user, token.secret})).substr(0, 16));
 }
 
-ValidationResult validate_code(const UsersSource& users, StateStore& store,
-                               const OtpPolicy& policy, std::string_view user,
-                               std::string_view password, PinUse pin_use, std::int64_t now) {
+ValidationResult validate_code(const UsersSource& users, StateStore& store, const OtpPolicy& policy,
+                               std::string_view user, std::string_view password, PinUse pin_use,
+                               std::int64_t now) {
     const std::vector<TokenRecord> tokens = users.index.tokens_for(user);
     if (tokens.empty()) {
         spend_like_a_validation(policy);
@@ -131,10 +131,9 @@ ValidationResult validate_code(const UsersSource& users, StateStore& store,
         if (policy.only_kind && token.type.kind != *policy.only_kind) continue;
         auto code = split_code(token, digits_of(token, policy), password, pin_use);
         if (!code || code->size() != digits_of(token, policy)) continue;
-        ValidationResult outcome =
-            token.type.kind == TokenKind::time
-                ? check_totp(token, users, store, policy, *code, now)
-                : check_hotp(token, users, policy, *code, now);
+        ValidationResult outcome = token.type.kind == TokenKind::time
+                                       ? check_totp(token, users, store, policy, *code, now)
+                                       : check_hotp(token, users, policy, *code, now);
         if (outcome.outcome == ValidationOutcome::accepted) return outcome;
         if (outcome.outcome != ValidationOutcome::invalid_otp ||
             refused.outcome == ValidationOutcome::invalid_otp)

@@ -15,10 +15,10 @@
 namespace otp {
 
 struct OtpPolicy {
-    unsigned default_digits = 6;     // OTPDigits: for token types that do not say
-    unsigned default_step = 30;      // OTPTimeStep
-    unsigned totp_window = 1;        // OTPWindow: steps either side of now
-    unsigned hotp_look_ahead = 10;   // OTPHOTPLookAhead
+    unsigned default_digits = 6;         // OTPDigits: for token types that do not say
+    unsigned default_step = 30;          // OTPTimeStep
+    unsigned totp_window = 1;            // OTPWindow: steps either side of now
+    unsigned hotp_look_ahead = 10;       // OTPHOTPLookAhead
     std::optional<TokenKind> only_kind;  // OTPValidationPipe totp/hotp: only these tokens
 };
 
@@ -29,10 +29,10 @@ enum class PinUse {
 
 enum class ValidationOutcome {
     accepted,
-    invalid_otp,   // wrong code or wrong PIN (never told apart to the client)
-    replay,        // the code (or a newer one) was accepted before
+    invalid_otp,  // wrong code or wrong PIN (never told apart to the client)
+    replay,       // the code (or a newer one) was accepted before
     unknown_user,
-    store_error,   // state store or users file could not be read or written: fail closed
+    store_error,  // state store or users file could not be read or written: fail closed
 };
 
 // The SPEC §6 reason string for a refused outcome ("invalid_otp", "replay", ...).
@@ -50,9 +50,8 @@ struct UsersSource {
     const std::string& path;
 };
 
-ValidationResult validate_code(const UsersSource& users, StateStore& store,
-                               const OtpPolicy& policy, std::string_view user,
-                               std::string_view password, PinUse pin_use,
+ValidationResult validate_code(const UsersSource& users, StateStore& store, const OtpPolicy& policy,
+                               std::string_view user, std::string_view password, PinUse pin_use,
                                std::int64_t now);
 
 // The store key that remembers the newest accepted time step of a TOTP token. Derived by

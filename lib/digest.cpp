@@ -34,8 +34,8 @@ std::string length_prefixed(std::initializer_list<std::string_view> fields) {
 
 std::optional<std::string> random_bytes(std::size_t count) {
     std::string out(count, '\0');
-    if (count > 0 && RAND_bytes(reinterpret_cast<unsigned char*>(out.data()),
-                                static_cast<int>(count)) != 1)
+    if (count > 0 &&
+        RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(count)) != 1)
         return std::nullopt;
     return out;
 }

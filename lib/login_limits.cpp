@@ -63,8 +63,7 @@ std::optional<LoginAttempt> LoginLimits::find_attempt(std::string_view id, bool*
     return LoginAttempt{std::string(id), record.substr(0, sep), record.substr(sep + 1)};
 }
 
-Admission LoginLimits::admit(const LoginAttempt& attempt, std::string_view user,
-                             std::int64_t now) {
+Admission LoginLimits::admit(const LoginAttempt& attempt, std::string_view user, std::int64_t now) {
     Admission result;
     const std::string user_id = user_key(user);
     if (policy_.lockout) {
@@ -109,7 +108,8 @@ FailureOutcome LoginLimits::record_failure(const LoginAttempt&, std::string_view
                                            const Admission& admission, std::int64_t now) {
     FailureOutcome outcome;
     const auto allowed = static_cast<std::int64_t>(policy_.allowed_retry);
-    outcome.attempts_left = static_cast<int>(std::max<std::int64_t>(0, allowed - admission.attempt_tries));
+    outcome.attempts_left =
+        static_cast<int>(std::max<std::int64_t>(0, allowed - admission.attempt_tries));
     outcome.attempt_aborted = admission.attempt_tries >= allowed;
     if (!policy_.lockout ||
         admission.user_guesses < static_cast<std::int64_t>(policy_.lockout_failures))
@@ -128,9 +128,9 @@ FailureOutcome LoginLimits::record_failure(const LoginAttempt&, std::string_view
         // Start the next window afresh once the ban ends; remember to report the unlock;
         // end the user's sessions (a lockout must not leave a stolen session alive).
         bool ok = store_.remove("guesses:" + user_id) != StoreStatus::error;
-        ok &= store_.add("locked-notice:" + user_id, "1",
-                         policy_.lockout_ban + policy_.lockout_window + 86400) !=
-              StoreStatus::error;
+        ok &=
+            store_.add("locked-notice:" + user_id, "1",
+                       policy_.lockout_ban + policy_.lockout_window + 86400) != StoreStatus::error;
         ok &= store_.put("revoked:" + user_id, std::to_string(now),
                          policy_.session_lifetime + policy_.lockout_ban) == StoreStatus::ok;
         outcome.store_ok = ok;

@@ -18,12 +18,12 @@
 namespace otp {
 
 struct LimitPolicy {
-    unsigned allowed_retry = 2;          // wrong codes per attempt; the n-th aborts it
-    bool lockout = true;                 // OTPLockout off: false
-    unsigned lockout_failures = 5;       // failures within the window lock the user ...
-    std::int64_t lockout_window = 300;   // ... seconds
-    std::int64_t lockout_ban = 900;      // for this long
-    std::int64_t attempt_lifetime = 900; // an unused attempt expires after this
+    unsigned allowed_retry = 2;             // wrong codes per attempt; the n-th aborts it
+    bool lockout = true;                    // OTPLockout off: false
+    unsigned lockout_failures = 5;          // failures within the window lock the user ...
+    std::int64_t lockout_window = 300;      // ... seconds
+    std::int64_t lockout_ban = 900;         // for this long
+    std::int64_t attempt_lifetime = 900;    // an unused attempt expires after this
     std::int64_t session_lifetime = 28800;  // how long a session revocation must be remembered
 };
 
@@ -37,7 +37,7 @@ enum class GateVerdict { proceed, retries_exhausted, locked, store_error };
 
 struct Admission {
     GateVerdict verdict = GateVerdict::store_error;
-    std::int64_t retry_after = 0;  // seconds, for locked
+    std::int64_t retry_after = 0;    // seconds, for locked
     std::int64_t attempt_tries = 0;  // this guess's number in the attempt
     std::int64_t user_guesses = 0;   // this guess's number for the user in the window
     bool user_unlocked = false;      // a ban of this user ended since the last guess

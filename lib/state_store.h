@@ -44,8 +44,7 @@ class KeyValueStateStore : public StateStore {
 public:
     StoreStatus add(std::string_view key, std::string_view value,
                     std::int64_t ttl_seconds) override;
-    std::optional<std::int64_t> increment(std::string_view key,
-                                          std::int64_t ttl_seconds) override;
+    std::optional<std::int64_t> increment(std::string_view key, std::int64_t ttl_seconds) override;
     std::optional<bool> advance(std::string_view key, std::uint64_t value,
                                 std::int64_t ttl_seconds) override;
     StoreStatus put(std::string_view key, std::string_view value,

@@ -2,11 +2,10 @@
 // extern "C" guards; headers that do not (mod_session.h, mod_ssl.h) must be wrapped here.
 #pragma once
 
-#include <apr_global_mutex.h>
-#include <apr_strings.h>
-
 #include <ap_provider.h>
 #include <ap_socache.h>
+#include <apr_global_mutex.h>
+#include <apr_strings.h>
 #include <http_config.h>
 #include <http_core.h>
 #include <http_log.h>

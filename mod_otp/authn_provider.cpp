@@ -35,8 +35,7 @@ LingerCheck check_linger(OtpModuleState& state, otp::StateStore& store, const st
 }
 
 authn_status check_password(request_rec* r, const char* user, const char* password) {
-    auto* conf = static_cast<otp_dir_config*>(
-        ap_get_module_config(r->per_dir_config, &otp_module));
+    auto* conf = static_cast<otp_dir_config*>(ap_get_module_config(r->per_dir_config, &otp_module));
     if (!conf->users_file) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "AuthBasicProvider otp needs OTPUsersFile for %s", r->uri);
@@ -53,8 +52,10 @@ authn_status check_password(request_rec* r, const char* user, const char* passwo
         linger_key = linger_record_key(state.linger_secret, conf->users_file, user, password,
                                        r->useragent_ip);
         switch (check_linger(state, store, linger_key)) {
-            case LingerCheck::error: return AUTH_GENERAL_ERROR;
-            case LingerCheck::absent: break;
+            case LingerCheck::error:
+                return AUTH_GENERAL_ERROR;
+            case LingerCheck::absent:
+                break;
             case LingerCheck::lingering:
                 // A user removed from the users file loses lingering logins at once.
                 if (index->tokens_for(user).empty()) break;
@@ -74,32 +75,32 @@ authn_status check_password(request_rec* r, const char* user, const char* passwo
         otp_emit_request_event(r, otp::event::kValidationFailed, user,
                                {{"reason", otp::outcome_reason(result.outcome)}}, result.pipe);
         if (result.outcome == otp::ValidationOutcome::store_error)
-            otp_emit_request_event(r, otp::event::kStoreError, user,
-                                   {{"reason", result.detail}}, result.pipe);
+            otp_emit_request_event(r, otp::event::kStoreError, user, {{"reason", result.detail}},
+                                   result.pipe);
     }
     switch (result.outcome) {
         case otp::ValidationOutcome::accepted:
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "user \"%s\": %s code accepted", user,
                           result.pipe);
             // The record's value is its expiry, so processes can remember it until then.
-            if (linger > 0 && store.add(linger_key, std::to_string(unix_now() + linger),
-                                        linger) == otp::StoreStatus::error)
+            if (linger > 0 && store.add(linger_key, std::to_string(unix_now() + linger), linger) ==
+                                  otp::StoreStatus::error)
                 ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                               "user \"%s\": could not record OTPBasicLinger; the next request "
                               "needs a new code",
                               user);
             return AUTH_GRANTED;
         case otp::ValidationOutcome::unknown_user:
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "user \"%s\": refused (%s): %s",
-                          user, otp::outcome_reason(result.outcome), result.detail.c_str());
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "user \"%s\": refused (%s): %s", user,
+                          otp::outcome_reason(result.outcome), result.detail.c_str());
             return AUTH_USER_NOT_FOUND;
         case otp::ValidationOutcome::store_error:
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "user \"%s\": refused (%s): %s", user,
                           otp::outcome_reason(result.outcome), result.detail.c_str());
             return AUTH_GENERAL_ERROR;
         default:
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "user \"%s\": refused (%s): %s",
-                          user, otp::outcome_reason(result.outcome), result.detail.c_str());
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "user \"%s\": refused (%s): %s", user,
+                          otp::outcome_reason(result.outcome), result.detail.c_str());
             return AUTH_DENIED;
     }
 }
@@ -109,8 +110,7 @@ authn_status guarded_check_password(request_rec* r, const char* user, const char
     try {
         return check_password(r, user, password);
     } catch (const std::exception& e) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "otp provider: internal error: %s",
-                      e.what());
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "otp provider: internal error: %s", e.what());
     } catch (...) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "otp provider: internal error");
     }

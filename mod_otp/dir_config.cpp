@@ -8,10 +8,9 @@
 #include <cstring>
 #include <string>
 
-#include "session_cookie.h"
-
 #include "module_state.h"
 #include "server_config.h"
+#include "session_cookie.h"
 
 APLOG_USE_MODULE(otp);
 
@@ -123,8 +122,7 @@ const char* set_cookie_name(cmd_parms* cmd, void* raw, const char* name) {
     // RFC 6265 token characters only: the name goes verbatim into Set-Cookie.
     for (const char* c = name; *c; ++c)
         if (!apr_isalnum(*c) && !strchr("!#$%&'*+-.^_`|~", *c))
-            return apr_psprintf(cmd->pool, "OTPCookieName: '%s' is not a valid cookie name",
-                                name);
+            return apr_psprintf(cmd->pool, "OTPCookieName: '%s' is not a valid cookie name", name);
     if (!*name) return "OTPCookieName: empty name";
     conf->cookie_name = name;
     return nullptr;
@@ -178,8 +176,8 @@ const char* set_customer_identifier(cmd_parms* cmd, void* raw, const char* expre
     conf->customer_identifier =
         ap_expr_parse_cmd(cmd, expression, AP_EXPR_FLAG_STRING_RESULT, &err, nullptr);
     if (err)
-        return apr_psprintf(cmd->pool, "OTPCustomerIdentifier: cannot parse '%s': %s",
-                            expression, err);
+        return apr_psprintf(cmd->pool, "OTPCustomerIdentifier: cannot parse '%s': %s", expression,
+                            err);
     return nullptr;
 }
 
@@ -301,11 +299,10 @@ const command_rec otp_directives[] = {
                    OTP_DIR_SCOPE,
                    "Path of the OATH users file, optionally followed by its layout "
                    "(oath or mod_authn_otp)"),
-    AP_INIT_TAKE1("OTPStateStore", reinterpret_cast<cmd_func>(guarded1<set_state_store>),
-                  nullptr, RSRC_CONF,
-                  "socache provider for shared state, as provider[:args] (default shmcb)"),
-    AP_INIT_TAKE1("OTPEventLog", reinterpret_cast<cmd_func>(otp_set_event_log), nullptr,
+    AP_INIT_TAKE1("OTPStateStore", reinterpret_cast<cmd_func>(guarded1<set_state_store>), nullptr,
                   RSRC_CONF,
+                  "socache provider for shared state, as provider[:args] (default shmcb)"),
+    AP_INIT_TAKE1("OTPEventLog", reinterpret_cast<cmd_func>(otp_set_event_log), nullptr, RSRC_CONF,
                   "JSON-lines event log: a file, or \"|program\" for a piped logger"),
     AP_INIT_TAKE1("OTPCustomerIdentifier", reinterpret_cast<cmd_func>(set_customer_identifier),
                   nullptr, OTP_DIR_SCOPE,
@@ -317,16 +314,15 @@ const command_rec otp_directives[] = {
                   OTP_OFFSET(allowed_retry), OTP_DIR_SCOPE,
                   "Wrong codes allowed in one login attempt; the n-th aborts it (default 2)"),
     AP_INIT_RAW_ARGS("OTPLockout", reinterpret_cast<cmd_func>(guarded1<set_lockout>), nullptr,
-                     OTP_DIR_SCOPE,
-                     "'failures window ban' in seconds (default 5 300 900), or off"),
+                     OTP_DIR_SCOPE, "'failures window ban' in seconds (default 5 300 900), or off"),
     AP_INIT_TAKE1("OTPSessionLifetime", reinterpret_cast<cmd_func>(set_int<1, 2592000>),
                   OTP_OFFSET(session_lifetime), OTP_DIR_SCOPE,
                   "Absolute session lifetime in seconds (default 28800)"),
     AP_INIT_TAKE1("OTPSessionIdleTimeout", reinterpret_cast<cmd_func>(set_int<1, 2592000>),
                   OTP_OFFSET(session_idle), OTP_DIR_SCOPE,
                   "Session ends after this many seconds without a request (default 1800)"),
-    AP_INIT_TAKE1("OTPCookieName", reinterpret_cast<cmd_func>(guarded1<set_cookie_name>),
-                  nullptr, OTP_DIR_SCOPE, "Session cookie name (default otp_session)"),
+    AP_INIT_TAKE1("OTPCookieName", reinterpret_cast<cmd_func>(guarded1<set_cookie_name>), nullptr,
+                  OTP_DIR_SCOPE, "Session cookie name (default otp_session)"),
     AP_INIT_TAKE1("OTPPageTemplate", reinterpret_cast<cmd_func>(guarded1<set_page_template>),
                   nullptr, OTP_DIR_SCOPE, "HTML template of the OTP page"),
     AP_INIT_TAKE1("OTPTranslations", reinterpret_cast<cmd_func>(guarded1<set_translations>),

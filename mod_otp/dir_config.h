@@ -3,32 +3,33 @@
 // and never destroyed, so it stays a trivially destructible C struct.
 #pragma once
 
-#include "apache_headers.h"
 #include <ap_expr.h>
+
+#include "apache_headers.h"
 #include "code_validator.h"
 #include "login_limits.h"
 #include "translations.h"
 #include "users_file.h"
 
 struct otp_dir_config {
-    const char* location;        // the <Location>/<Directory> path, for events
+    const char* location;                 // the <Location>/<Directory> path, for events
     ap_expr_info_t* customer_identifier;  // OTPCustomerIdentifier, nullptr when unset
-    const char* users_file;      // absolute path, nullptr when unset
-    int users_layout;            // otp::UsersFileLayout, -1 when unset
-    int window;                  // OTPWindow, -1 when unset
-    int hotp_look_ahead;         // OTPHOTPLookAhead
-    int time_step;               // OTPTimeStep
-    int digits;                  // OTPDigits
-    int basic_linger;            // OTPBasicLinger (seconds, 0 = off)
-    int validation_pipe;         // OTPValidationPipe: otp::TokenKind, -1 = by token type
-    int allowed_retry;           // OTPAllowedRetry
-    int lockout_failures;        // OTPLockout failures (0 = off), window, ban
+    const char* users_file;               // absolute path, nullptr when unset
+    int users_layout;                     // otp::UsersFileLayout, -1 when unset
+    int window;                           // OTPWindow, -1 when unset
+    int hotp_look_ahead;                  // OTPHOTPLookAhead
+    int time_step;                        // OTPTimeStep
+    int digits;                           // OTPDigits
+    int basic_linger;                     // OTPBasicLinger (seconds, 0 = off)
+    int validation_pipe;                  // OTPValidationPipe: otp::TokenKind, -1 = by token type
+    int allowed_retry;                    // OTPAllowedRetry
+    int lockout_failures;                 // OTPLockout failures (0 = off), window, ban
     int lockout_window;
     int lockout_ban;
-    int session_lifetime;        // OTPSessionLifetime
-    int session_idle;            // OTPSessionIdleTimeout
-    const char* cookie_name;     // OTPCookieName
-    const char* page_template;   // OTPPageTemplate: the template's text
+    int session_lifetime;                   // OTPSessionLifetime
+    int session_idle;                       // OTPSessionIdleTimeout
+    const char* cookie_name;                // OTPCookieName
+    const char* page_template;              // OTPPageTemplate: the template's text
     const otp::Translations* translations;  // OTPTranslations (owned by OtpModuleState)
 };
 

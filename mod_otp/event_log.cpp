@@ -74,8 +74,8 @@ const char* otp_event_log_post_config(apr_pool_t* pconf, apr_pool_t* ptemp, serv
         state.event_logs.emplace(target, file);
     }
     if (state.event_logs.empty()) return nullptr;
-    if (ap_global_mutex_create(&state.event_log_mutex, nullptr, kOtpEventLogMutexType, nullptr,
-                               s, pconf, 0) != APR_SUCCESS)
+    if (ap_global_mutex_create(&state.event_log_mutex, nullptr, kOtpEventLogMutexType, nullptr, s,
+                               pconf, 0) != APR_SUCCESS)
         return "OTPEventLog: cannot create the global mutex";
     return nullptr;
 }
@@ -102,12 +102,10 @@ const char* otp_request_id(request_rec* r) {
     return apr_table_get(main->notes, kRequestIdNote);
 }
 
-void otp_emit_request_event(request_rec* r, const otp::EventType& type,
-                            std::string_view identifier,
+void otp_emit_request_event(request_rec* r, const otp::EventType& type, std::string_view identifier,
                             std::initializer_list<EventField> fields, const char* pipe) {
     if (!otp_server_conf(r->server)->event_log) return;
-    auto* conf = static_cast<otp_dir_config*>(
-        ap_get_module_config(r->per_dir_config, &otp_module));
+    auto* conf = static_cast<otp_dir_config*>(ap_get_module_config(r->per_dir_config, &otp_module));
     otp::JsonObject event = otp::make_event(type, now_millis());
     event.set("IDENTIFIER", identifier);
     if (conf->customer_identifier) {

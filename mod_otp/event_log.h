@@ -27,10 +27,8 @@ void otp_event_log_child_init(apr_pool_t* pchild, server_rec* s);
 // when set and not empty), SOURCE_ADDRESS (the client as httpd sees it, so mod_remoteip
 // applies), then `fields`, then request_id (mod_unique_id's UNIQUE_ID, else one of ours),
 // location and pipe (when given).
-void otp_emit_request_event(request_rec* r, const otp::EventType& type,
-                            std::string_view identifier,
-                            std::initializer_list<EventField> fields,
-                            const char* pipe = nullptr);
+void otp_emit_request_event(request_rec* r, const otp::EventType& type, std::string_view identifier,
+                            std::initializer_list<EventField> fields, const char* pipe = nullptr);
 
 // An event about the server (users file reloads): time, id, name and `fields`.
 void otp_emit_server_event(server_rec* s, const otp::EventType& type,

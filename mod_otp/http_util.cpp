@@ -95,8 +95,8 @@ std::optional<std::string> read_cookie(request_rec* r, const char* name) {
     return std::string(value);
 }
 
-void write_cookie(request_rec* r, const char* name, std::string_view value,
-                  std::string_view path, long max_age) {
+void write_cookie(request_rec* r, const char* name, std::string_view value, std::string_view path,
+                  long max_age) {
     std::string attrs = cookie_attributes(r, path);
     ap_cookie_write(r, name, apr_pstrmemdup(r->pool, value.data(), value.size()),
                     apr_pstrdup(r->pool, attrs.c_str()), max_age, r->err_headers_out, nullptr);
@@ -104,6 +104,5 @@ void write_cookie(request_rec* r, const char* name, std::string_view value,
 
 void clear_cookie(request_rec* r, const char* name, std::string_view path) {
     std::string attrs = cookie_attributes(r, path);
-    ap_cookie_remove(r, name, apr_pstrdup(r->pool, attrs.c_str()), r->err_headers_out,
-                     nullptr);
+    ap_cookie_remove(r, name, apr_pstrdup(r->pool, attrs.c_str()), r->err_headers_out, nullptr);
 }

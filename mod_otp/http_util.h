@@ -27,8 +27,8 @@ bool origin_allowed(request_rec* r);
 
 std::optional<std::string> read_cookie(request_rec* r, const char* name);
 // HttpOnly, SameSite=Lax, Secure over HTTPS; session cookies (no Max-Age) unless max_age > 0.
-void write_cookie(request_rec* r, const char* name, std::string_view value,
-                  std::string_view path, long max_age = 0);
+void write_cookie(request_rec* r, const char* name, std::string_view value, std::string_view path,
+                  long max_age = 0);
 void clear_cookie(request_rec* r, const char* name, std::string_view path);
 
 bool is_https(request_rec* r);

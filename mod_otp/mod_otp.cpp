@@ -6,8 +6,8 @@
 #include "authn_provider.h"
 #include "digest.h"
 #include "dir_config.h"
-#include "login_flow.h"
 #include "event_log.h"
+#include "login_flow.h"
 #include "module_state.h"
 #include "server_config.h"
 #include "socache_state_store.h"
@@ -103,13 +103,7 @@ void otp_register_hooks(apr_pool_t* p) {
 
 extern "C" {
 __attribute__((visibility("default"))) module AP_MODULE_DECLARE_DATA otp_module = {
-    STANDARD20_MODULE_STUFF,
-    otp_create_dir_config,
-    otp_merge_dir_config,
-    otp_create_server_config,
-    otp_merge_server_config,
-    otp_directives,
-    otp_register_hooks,
-    AP_MODULE_FLAG_NONE,
+    STANDARD20_MODULE_STUFF, otp_create_dir_config, otp_merge_dir_config, otp_create_server_config,
+    otp_merge_server_config, otp_directives,        otp_register_hooks,   AP_MODULE_FLAG_NONE,
 };
 }

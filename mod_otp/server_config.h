@@ -5,7 +5,7 @@
 #include "apache_headers.h"
 
 struct otp_server_config {
-    const char* event_log;  // OTPEventLog target: an absolute path or "|program args"
+    const char* event_log;    // OTPEventLog target: an absolute path or "|program args"
     const char* session_key;  // OTPSessionKeyFile's 32 bytes; else the start's random key
 };
 

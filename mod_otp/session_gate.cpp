@@ -35,7 +35,8 @@ bool is_prefix_path(std::string_view prefix, std::string_view uri) {
 
 bool revoked(request_rec* r, const otp_dir_config* conf, otp::StateStore& store,
              const otp::SessionClaims& claims) {
-    otp::LoginLimits limits(store, otp_limit_policy(conf), conf->users_file ? conf->users_file : "");
+    otp::LoginLimits limits(store, otp_limit_policy(conf),
+                            conf->users_file ? conf->users_file : "");
     bool store_error = false;
     auto revoked_at = limits.sessions_revoked_at(claims.user, &store_error);
     return store_error || (revoked_at && *revoked_at >= claims.issued_at);
@@ -56,8 +57,7 @@ SessionScope session_scope(request_rec* r, const otp_dir_config* conf) {
 }
 
 std::optional<otp::SessionClaims> current_session(request_rec* r, const otp_dir_config* conf,
-                                                  const SessionScope& scope,
-                                                  otp::StateStore& store,
+                                                  const SessionScope& scope, otp::StateStore& store,
                                                   std::string_view user, const char** ended) {
     *ended = nullptr;
     auto cookie = read_cookie(r, scope.cookie_name.c_str());
@@ -71,10 +71,16 @@ std::optional<otp::SessionClaims> current_session(request_rec* r, const otp_dir_
     const std::int64_t now = now_seconds();
     switch (otp::check_session(*claims, scope.path, now, otp_session_lifetime(conf),
                                otp_session_idle_timeout(conf))) {
-        case otp::SessionState::valid: break;
-        case otp::SessionState::expired: *ended = "expired"; return std::nullopt;
-        case otp::SessionState::idle: *ended = "idle"; return std::nullopt;
-        case otp::SessionState::wrong_location: return std::nullopt;
+        case otp::SessionState::valid:
+            break;
+        case otp::SessionState::expired:
+            *ended = "expired";
+            return std::nullopt;
+        case otp::SessionState::idle:
+            *ended = "idle";
+            return std::nullopt;
+        case otp::SessionState::wrong_location:
+            return std::nullopt;
     }
     if (!user.empty() && claims->user != user) return std::nullopt;
     // Logged out (record removed) or the user was locked out since: no session. Asked of
@@ -88,8 +94,8 @@ std::optional<otp::SessionClaims> current_session(request_rec* r, const otp_dir_
         cache.remember(claims->session_id, generation, now + SessionCache::kSessionSeconds);
     }
     // Refresh well before the idle limit, so an active user is never cut off.
-    const std::int64_t refresh =
-        std::max<std::int64_t>(1, std::min(kIdleRefreshSeconds, otp_session_idle_timeout(conf) / 2));
+    const std::int64_t refresh = std::max<std::int64_t>(
+        1, std::min(kIdleRefreshSeconds, otp_session_idle_timeout(conf) / 2));
     if (now - claims->last_used >= refresh) {
         claims->last_used = now;
         if (auto sealed = sealer.seal(*claims))
@@ -99,8 +105,7 @@ std::optional<otp::SessionClaims> current_session(request_rec* r, const otp_dir_
 }
 
 bool start_session(request_rec* r, const otp_dir_config* conf, const SessionScope& scope,
-                   otp::StateStore& store, const std::string& user,
-                   otp::SessionClaims* started) {
+                   otp::StateStore& store, const std::string& user, otp::SessionClaims* started) {
     auto id = otp::random_bytes(18);
     if (!id) return false;
     const std::int64_t now = now_seconds();
@@ -116,8 +121,7 @@ bool start_session(request_rec* r, const otp_dir_config* conf, const SessionScop
 }
 
 std::optional<otp::SessionClaims> end_session(request_rec* r, const otp_dir_config*,
-                                              const SessionScope& scope,
-                                              otp::StateStore& store) {
+                                              const SessionScope& scope, otp::StateStore& store) {
     std::optional<otp::SessionClaims> claims;
     if (auto cookie = read_cookie(r, scope.cookie_name.c_str())) {
         claims = sealer_for(r).open(*cookie);
@@ -136,6 +140,7 @@ void apply_session(request_rec* r, const otp::SessionClaims& claims, bool set_us
         r->ap_auth_type = const_cast<char*>("OTP");
     }
     apr_table_set(r->subprocess_env, "OTP_USER", claims.user.c_str());
-    apr_table_set(r->subprocess_env, "OTP_AUTH_TIME",
-                  apr_psprintf(r->pool, "%" APR_INT64_T_FMT, static_cast<apr_int64_t>(claims.issued_at)));
+    apr_table_set(
+        r->subprocess_env, "OTP_AUTH_TIME",
+        apr_psprintf(r->pool, "%" APR_INT64_T_FMT, static_cast<apr_int64_t>(claims.issued_at)));
 }

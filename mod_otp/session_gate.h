@@ -23,19 +23,16 @@ SessionScope session_scope(request_rec* r, const otp_dir_config* conf);
 // cookie's idle time now and then. A session that just ended by time is reported in
 // *ended ("expired" or "idle") so the caller can log it.
 std::optional<otp::SessionClaims> current_session(request_rec* r, const otp_dir_config* conf,
-                                                  const SessionScope& scope,
-                                                  otp::StateStore& store,
+                                                  const SessionScope& scope, otp::StateStore& store,
                                                   std::string_view user, const char** ended);
 
 // Starts a new session (always a new id) and sets its cookie. False on store/crypto failure.
 bool start_session(request_rec* r, const otp_dir_config* conf, const SessionScope& scope,
-                   otp::StateStore& store, const std::string& user,
-                   otp::SessionClaims* started);
+                   otp::StateStore& store, const std::string& user, otp::SessionClaims* started);
 
 // Ends the request's session server-side and clears the cookie; returns the ended claims.
 std::optional<otp::SessionClaims> end_session(request_rec* r, const otp_dir_config* conf,
-                                              const SessionScope& scope,
-                                              otp::StateStore& store);
+                                              const SessionScope& scope, otp::StateStore& store);
 
 // r->user, OTP_USER and OTP_AUTH_TIME for a request that has a session.
 void apply_session(request_rec* r, const otp::SessionClaims& claims, bool set_user);

@@ -25,9 +25,7 @@ bool SocacheStateStore::lock() {
     return true;
 }
 
-void SocacheStateStore::unlock() {
-    apr_global_mutex_unlock(state_.store_mutex);
-}
+void SocacheStateStore::unlock() { apr_global_mutex_unlock(state_.store_mutex); }
 
 std::int64_t SocacheStateStore::now() const { return apr_time_sec(apr_time_now()); }
 
@@ -113,15 +111,15 @@ const char* otp_store_post_config(OtpModuleState& state, apr_pool_t* pconf, apr_
     if (args.empty() && config.provider == "shmcb")
         args = std::string(ap_runtime_dir_relative(ptemp, "mod_otp-state")) + "(" +
                kDefaultShmcbSize + ")";
-    const char* err = state.store_provider->create(&state.store_instance, args.c_str(), ptemp,
-                                                   pconf);
+    const char* err =
+        state.store_provider->create(&state.store_instance, args.c_str(), ptemp, pconf);
     if (err) return apr_psprintf(ptemp, "OTPStateStore %s: %s", config.provider.c_str(), err);
 
     // The lock is taken for every provider, not only those flagged NOTMPSAFE: compound
     // operations (read, decide, write) must be atomic across processes, or two children
     // could both read "attempt 1" and both store "attempt 2".
-    apr_status_t mutex_rv = ap_global_mutex_create(&state.store_mutex, nullptr,
-                                                   kOtpStoreMutexType, nullptr, server, pconf, 0);
+    apr_status_t mutex_rv = ap_global_mutex_create(&state.store_mutex, nullptr, kOtpStoreMutexType,
+                                                   nullptr, server, pconf, 0);
     if (mutex_rv != APR_SUCCESS) return "OTPStateStore: cannot create the global mutex";
     struct ap_socache_hints hints = {64, kMaxRecordBytes, 600 * APR_USEC_PER_SEC};
     apr_status_t rv =

@@ -31,6 +31,6 @@ private:
 // provider instance and mutex (post_config), reattach the mutex in each child.
 apr_status_t otp_store_pre_config(apr_pool_t* pconf);
 // Returns nullptr or the reason the store cannot be set up (startup then fails).
-const char* otp_store_post_config(OtpModuleState& state, apr_pool_t* pconf,
-                                  apr_pool_t* ptemp, server_rec* server);
+const char* otp_store_post_config(OtpModuleState& state, apr_pool_t* pconf, apr_pool_t* ptemp,
+                                  server_rec* server);
 void otp_store_child_init(OtpModuleState& state, apr_pool_t* pchild, server_rec* server);

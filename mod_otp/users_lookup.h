@@ -9,5 +9,4 @@
 #include "users_file.h"
 
 // nullptr when the file has never been readable in this process (the reason is logged).
-std::shared_ptr<const otp::UsersIndex> otp_users_index(request_rec* r,
-                                                       const otp_dir_config* conf);
+std::shared_ptr<const otp::UsersIndex> otp_users_index(request_rec* r, const otp_dir_config* conf);

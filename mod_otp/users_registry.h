@@ -19,8 +19,8 @@ public:
 
     struct Lookup {
         std::shared_ptr<const otp::UsersIndex> index;  // null: not usable (see error)
-        std::string error;    // why the file could not be (re)loaded; with an index: a
-                              // failed reload that kept the previous version
+        std::string error;  // why the file could not be (re)loaded; with an index: a
+                            // failed reload that kept the previous version
         bool reloaded = false;
     };
     // The current index of `path`, reloaded first if the file changed since it was read.

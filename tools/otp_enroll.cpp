@@ -55,10 +55,14 @@ int main(int argc, char** argv) {
             ++i;
         } else if (arg == "--algorithm" && value) {
             std::string name = value;
-            if (name == "SHA1") params.algorithm = otp::HashAlgorithm::sha1;
-            else if (name == "SHA256") params.algorithm = otp::HashAlgorithm::sha256;
-            else if (name == "SHA512") params.algorithm = otp::HashAlgorithm::sha512;
-            else return usage();
+            if (name == "SHA1")
+                params.algorithm = otp::HashAlgorithm::sha1;
+            else if (name == "SHA256")
+                params.algorithm = otp::HashAlgorithm::sha256;
+            else if (name == "SHA512")
+                params.algorithm = otp::HashAlgorithm::sha512;
+            else
+                return usage();
             ++i;
         } else {
             return usage();

@@ -38,8 +38,7 @@ struct Fixture {
     MemoryStateStore store;
     OtpPolicy policy;
 
-    explicit Fixture(const std::string& text,
-                     UsersFileLayout layout = UsersFileLayout::oath) {
+    explicit Fixture(const std::string& text, UsersFileLayout layout = UsersFileLayout::oath) {
         path = scratch_dir() + "/validator-" + std::to_string(getpid()) + ".oath";
         std::ofstream(path) << text;
         reload(layout);
@@ -83,11 +82,9 @@ static void totp_window_and_replay(void**) {
     assert_outcome(f.check("alice", totp_at(kAliceHex, kNow + 30)), accepted);
     assert_outcome(f.check("alice", totp_at(kAliceHex, kNow + 30)), replay);
     assert_outcome(f.check("alice", totp_at(kAliceHex, kNow)), replay);  // older than accepted
-    assert_outcome(f.check("alice", totp_at(kAliceHex, kNow + 30), PinUse::in_password,
-                           kNow + 30),
+    assert_outcome(f.check("alice", totp_at(kAliceHex, kNow + 30), PinUse::in_password, kNow + 30),
                    replay);
-    assert_outcome(f.check("alice", totp_at(kAliceHex, kNow + 60), PinUse::in_password,
-                           kNow + 30),
+    assert_outcome(f.check("alice", totp_at(kAliceHex, kNow + 60), PinUse::in_password, kNow + 30),
                    accepted);
 }
 
@@ -135,8 +132,9 @@ static void hotp_look_ahead_and_write_back(void**) {
     assert_outcome(f.check("carol", hotp_at(kCarolHex, 4)), invalid_otp);  // beyond 0..3
     assert_outcome(f.check("carol", hotp_at(kCarolHex, 2)), accepted);
     const std::string after = f.file();
-    assert_non_null(std::strstr(after.c_str(), ("HOTP\tcarol\t-\t" + kCarolHex + "\t2\t" +
-                                                 hotp_at(kCarolHex, 2) + "\t").c_str()));
+    assert_non_null(std::strstr(
+        after.c_str(),
+        ("HOTP\tcarol\t-\t" + kCarolHex + "\t2\t" + hotp_at(kCarolHex, 2) + "\t").c_str()));
     assert_non_null(std::strstr(after.c_str(), "# users\n"));
     assert_non_null(std::strstr(after.c_str(), ("HOTP/T30 alice - " + kAliceHex).c_str()));
     // The index in memory is stale now (counter absent); the file decides under its lock.
@@ -165,8 +163,7 @@ static void mod_authn_otp_layout(void**) {
     assert_outcome(f.check("max", hotp_at(kCarolHex, 4)), invalid_otp);
     assert_outcome(f.check("max", hotp_at(kCarolHex, 5)), accepted);
     f.reload(UsersFileLayout::mod_authn_otp);
-    assert_int_equal(f.index->tokens_for("max")[0].next_counter(UsersFileLayout::mod_authn_otp),
-                     6);
+    assert_int_equal(f.index->tokens_for("max")[0].next_counter(UsersFileLayout::mod_authn_otp), 6);
     assert_outcome(f.check("mia", totp_at(kAliceHex, kNow)), invalid_otp);
     assert_outcome(f.check("mia", totp_at(kAliceHex, kNow + 60)), accepted);
 }

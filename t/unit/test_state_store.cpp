@@ -72,8 +72,7 @@ static void remove_deletes(void**) {
     MemoryStateStore store;
     store.add("k", "v", 60);
     assert_int_equal(static_cast<int>(store.remove("k")), static_cast<int>(StoreStatus::ok));
-    assert_int_equal(static_cast<int>(store.remove("k")),
-                     static_cast<int>(StoreStatus::not_found));
+    assert_int_equal(static_cast<int>(store.remove("k")), static_cast<int>(StoreStatus::not_found));
     assert_int_equal(static_cast<int>(store.get("k", nullptr)),
                      static_cast<int>(StoreStatus::not_found));
 }
