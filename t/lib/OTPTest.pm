@@ -44,6 +44,7 @@ our %SECRET = (
     tim   => '74696d74696d74696d74696d74696d74696d7469',          # session lifetime
     ella  => '656c6c61656c6c61656c6c61656c6c61656c6c61',          # login events
     ivy   => '6976796976796976796976796976796976796976',          # start endpoint return path
+    hedy  => '6865647968656479686564796865647968656479',          # HOTP in the login flow
     leo   => '6c656f6c656f6c656f6c656f6c656f6c656f6c65',          # lockout ends sessions
     bea   => '6265616265616265616265616265616265616265',          # browser test, JavaScript
     nils  => '6e696c736e696c736e696c736e696c736e696c73',          # browser test, no JavaScript
@@ -79,6 +80,7 @@ HOTP/T30 sam - $SECRET{sam}
 HOTP/T30 tim - $SECRET{tim}
 HOTP/T30 ella - $SECRET{ella}
 HOTP/T30 ivy - $SECRET{ivy}
+HOTP hedy - $SECRET{hedy}
 HOTP/T30 leo - $SECRET{leo}
 HOTP/T30 bea - $SECRET{bea}
 HOTP/T30 nils - $SECRET{nils}
