@@ -63,15 +63,21 @@ int send_redirect(request_rec* r, int status, const std::string& location) {
 
 int read_body(request_rec* r, std::size_t limit, std::string* body) {
     if (ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK) != OK) return HTTP_BAD_REQUEST;
-    if (r->remaining > static_cast<apr_off_t>(limit)) return HTTP_REQUEST_ENTITY_TOO_LARGE;
+    if (r->remaining > static_cast<apr_off_t>(limit)) {
+        // The body stays unread: the connection cannot be reused for another request.
+        r->connection->keepalive = AP_CONN_CLOSE;
+        return HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
     if (!ap_should_client_block(r)) return OK;
     char buffer[4096];
     for (;;) {
         long got = ap_get_client_block(r, buffer, sizeof buffer);
         if (got < 0) return HTTP_BAD_REQUEST;
         if (got == 0) return OK;
-        if (body->size() + static_cast<std::size_t>(got) > limit)
+        if (body->size() + static_cast<std::size_t>(got) > limit) {
+            r->connection->keepalive = AP_CONN_CLOSE;
             return HTTP_REQUEST_ENTITY_TOO_LARGE;
+        }
         body->append(buffer, static_cast<std::size_t>(got));
     }
 }
