@@ -37,7 +37,7 @@ e2e-test: build
 	scripts/run-e2e-tests.sh $(BUILD_DIR)
 
 demo:
-	@scripts/ensure-deps.sh test
+	@scripts/ensure-deps.sh demo
 	@$(MAKE) --no-print-directory build
 	@scripts/demo.sh $(BUILD_DIR) $(DEMO_PORT)
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages mod_otp needs to build, test, benchmark and demo, but only the
 # ones that are missing, so `make demo` / `make test` work on a fresh Debian 12 machine.
-# Usage: scripts/ensure-deps.sh [build|test|bench|all]   (default: all)
+# Usage: scripts/ensure-deps.sh [build|demo|test|bench|all]   (default: all)
 set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config apache2 apache2-dev libjansson-dev libssl-dev)
@@ -15,10 +15,11 @@ bench_pkgs=(liboath-dev wrk curl procps)
 
 case "${1:-all}" in
     build) wanted=("${build_pkgs[@]}") ;;
+    demo) wanted=("${build_pkgs[@]}" oathtool) ;;
     test) wanted=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
     bench) wanted=("${build_pkgs[@]}" "${bench_pkgs[@]}" oathtool) ;;
     all) wanted=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
-    *) echo "usage: $0 [build|test|bench|all]" >&2; exit 2 ;;
+    *) echo "usage: $0 [build|demo|test|bench|all]" >&2; exit 2 ;;
 esac
 
 missing=()
