@@ -3,6 +3,7 @@
 #include <charconv>
 #include <exception>
 
+#include "clock.h"
 #include "code_validator.h"
 #include "dir_config.h"
 #include "event_log.h"
@@ -14,8 +15,6 @@
 APLOG_USE_MODULE(otp);
 
 namespace {
-
-std::int64_t unix_now() { return apr_time_sec(apr_time_now()); }
 
 enum class LingerCheck { lingering, absent, error };
 

@@ -1,5 +1,6 @@
 #include "login_context.h"
 
+#include "clock.h"
 #include "digest.h"
 #include "event_log.h"
 #include "server_config.h"
@@ -43,8 +44,6 @@ bool Flow::configured() const {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "OTP login for %s needs OTPUsersFile", r->uri);
     return false;
 }
-
-std::int64_t login_now() { return apr_time_sec(apr_time_now()); }
 
 std::string absolute_start_path(request_rec* r, const SessionScope& scope) {
     std::string uri = r->uri;

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "apache_headers.h"
+#include "clock.h"
 #include "dir_config.h"
 #include "login_limits.h"
 #include "module_state.h"
@@ -38,8 +39,6 @@ struct Flow {
     // The location needs OTPUsersFile; logs when it is missing.
     bool configured() const;
 };
-
-std::int64_t login_now();
 
 // The start endpoint as an absolute path, for the JSON OTP_REQUIRED answer.
 std::string absolute_start_path(request_rec* r, const SessionScope& scope);

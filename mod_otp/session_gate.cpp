@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base64url.h"
+#include "clock.h"
 #include "digest.h"
 #include "http_util.h"
 #include "login_limits.h"
@@ -16,8 +17,6 @@ namespace {
 // Re-sealing the cookie on every request would cost a Set-Cookie each time; once a minute is
 // precise enough for idle timeouts counted in minutes.
 constexpr std::int64_t kIdleRefreshSeconds = 60;
-
-std::int64_t now_seconds() { return apr_time_sec(apr_time_now()); }
 
 otp::SessionSealer sealer_for(request_rec* r) {
     const char* key = otp_server_conf(r->server)->session_key;
@@ -68,7 +67,7 @@ std::optional<otp::SessionClaims> current_session(request_rec* r, const otp_dir_
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "session cookie refused: not ours or altered");
         return std::nullopt;
     }
-    const std::int64_t now = now_seconds();
+    const std::int64_t now = unix_now();
     switch (otp::check_session(*claims, scope.path, now, otp_session_lifetime(conf),
                                otp_session_idle_timeout(conf))) {
         case otp::SessionState::valid:
@@ -108,7 +107,7 @@ bool start_session(request_rec* r, const otp_dir_config* conf, const SessionScop
                    otp::StateStore& store, const std::string& user, otp::SessionClaims* started) {
     auto id = otp::random_bytes(18);
     if (!id) return false;
-    const std::int64_t now = now_seconds();
+    const std::int64_t now = unix_now();
     otp::SessionClaims claims{otp::base64url_encode(*id), user, scope.path, now, now};
     auto sealed = sealer_for(r).seal(claims);
     if (!sealed) return false;

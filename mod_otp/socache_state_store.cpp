@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "clock.h"
+
 APLOG_USE_MODULE(otp);
 
 namespace {
@@ -27,7 +29,7 @@ bool SocacheStateStore::lock() {
 
 void SocacheStateStore::unlock() { apr_global_mutex_unlock(state_.store_mutex); }
 
-std::int64_t SocacheStateStore::now() const { return apr_time_sec(apr_time_now()); }
+std::int64_t SocacheStateStore::now() const { return unix_now(); }
 
 // Records are stored as "<expiry unix time>:<value>": socache gives no way to read an entry's
 // expiry back, and increment must keep the original one.

@@ -72,7 +72,7 @@ StartAnswer validate_in_attempt(Flow& flow, const otp::LoginAttempt& attempt,
                                 const std::string& user, const otp::StartRequest& request,
                                 const std::string& redirect) {
     request_rec* r = flow.r;
-    const std::int64_t now = login_now();
+    const std::int64_t now = unix_now();
     otp::Admission admission = flow.limits.admit(attempt, user, now);
     if (admission.user_unlocked) otp_emit_request_event(r, otp::event::kUserUnlocked, user, {});
     switch (admission.verdict) {

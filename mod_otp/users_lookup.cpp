@@ -1,5 +1,6 @@
 #include "users_lookup.h"
 
+#include "clock.h"
 #include "event_log.h"
 #include "module_state.h"
 
@@ -7,8 +8,7 @@ APLOG_USE_MODULE(otp);
 
 // Looks up the location's users file, reloading it if it changed on disk.
 std::shared_ptr<const otp::UsersIndex> otp_users_index(request_rec* r, const otp_dir_config* conf) {
-    auto lookup = otp_state().users.get(conf->users_file, otp_users_layout(conf),
-                                        apr_time_sec(apr_time_now()));
+    auto lookup = otp_state().users.get(conf->users_file, otp_users_layout(conf), unix_now());
     if (!lookup.error.empty()) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "OTPUsersFile %s could not be reloaded%s: %s",
                       conf->users_file, lookup.index ? ", still using the previous version" : "",
