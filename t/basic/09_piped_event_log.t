@@ -4,24 +4,17 @@ use strict;
 use warnings FATAL => 'all';
 
 use Apache::Test qw(-withtestmore);
-use File::Temp qw(tempdir);
 use FindBin;
-use IO::Socket::INET;
 use JSON::PP;
 use LWP::UserAgent;
 use lib "$FindBin::Bin/../lib";
-use OTPTest qw(totp wait_for_fresh_step write_standalone_conf %SECRET);
+use OTPTest qw(totp wait_for_fresh_step write_standalone_conf standalone_dir free_port
+               start_standalone stop_standalone %SECRET);
 
 plan tests => 7;
 
-my $httpd = Apache::Test::vars('httpd');
-my $dir = tempdir(CLEANUP => 1);
-chmod 0755, $dir;
-my $port = do {
-    my $probe = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0)
-        or die "no free port: $!";
-    $probe->sockport;
-};
+my $dir = standalone_dir();
+my $port = free_port();
 my $events = "$dir/events.jsonl";
 my $logger = "$FindBin::Bin/../bin/append-stdin";
 
@@ -43,12 +36,10 @@ OTPEventLog "|$logger $events"
     Require valid-user
 </Location>
 END
-system 'chown', '-R', 'nobody:nogroup', $dir if $> == 0;
 
-system($httpd, '-f', "$dir/httpd.conf", '-k', 'start') == 0 or die "httpd did not start";
 my $ua = LWP::UserAgent->new(timeout => 10);
 my $base = "http://127.0.0.1:$port/index.html";
-for (1 .. 50) { last if $ua->get($base)->code == 401; select undef, undef, undef, 0.1 }
+start_standalone($dir, $ua, $base);
 
 wait_for_fresh_step();
 my $code = totp('alice', 0);
@@ -65,11 +56,7 @@ for (1 .. 100) {
 }
 
 # Stop the server by its PID.
-open my $pidfh, '<', "$dir/httpd.pid" or die "no pid file";
-chomp(my $pid = <$pidfh>);
-kill 'TERM', $pid;
-for (1 .. 100) { last unless kill 0, $pid; select undef, undef, undef, 0.1 }
-ok !kill(0, $pid), 'server stopped';
+ok stop_standalone($dir), 'server stopped';
 
 open my $fh, '<', $events or die "$events: $!";
 my @lines = <$fh>;

@@ -12,7 +12,7 @@ use MIME::Base64 qw(encode_base64);
 our @EXPORT_OK = qw(totp hotp basic_get users_file_line var_dir server_log_since
                     write_users_files wait_for_fresh_step parallel_statuses events_since
                     codes_used new_client start_json url_of write_standalone_conf
-                    %SECRET %PIN);
+                    standalone_dir free_port start_standalone stop_standalone %SECRET %PIN);
 
 # PINs of the test users (the secrets test checks none reaches a log).
 our %PIN = (bob => '4321', evan => '8642');
@@ -135,6 +135,49 @@ sub write_standalone_conf {
              "LoadModule otp_module $ENV{OTP_MODULE_PATH}\n", $opt{body};
     close $c or die "$dir/httpd.conf: $!";
     return "$dir/httpd.conf";
+}
+
+# A directory for a server of a test's own, reachable by httpd's children.
+sub standalone_dir {
+    require File::Temp;
+    my $dir = File::Temp::tempdir(CLEANUP => 1);
+    chmod 0755, $dir;
+    return $dir;
+}
+
+# A free loopback port, for a server of a test's own.
+sub free_port {
+    require IO::Socket::INET;
+    my $probe = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0)
+        or die "no free port: $!";
+    return $probe->sockport;
+}
+
+# Starts httpd on $dir/httpd.conf and waits until `ready_url` answers 401 through `ua`.
+sub start_standalone {
+    my ($dir, $ua, $ready_url) = @_;
+    require Apache::Test;
+    system 'chown', '-R', 'nobody:nogroup', $dir if $> == 0;
+    system(Apache::Test::vars('httpd'), '-f', "$dir/httpd.conf", '-k', 'start') == 0
+        or die 'httpd did not start';
+    for (1 .. 50) {
+        return 1 if $ua->get($ready_url)->code == 401;
+        select undef, undef, undef, 0.1;
+    }
+    die "httpd on $dir did not answer";
+}
+
+# Stops the server by the PID in its pid file; true when it is gone.
+sub stop_standalone {
+    my ($dir) = @_;
+    open my $fh, '<', "$dir/httpd.pid" or die "no pid file in $dir";
+    chomp(my $pid = <$fh>);
+    kill 'TERM', $pid;
+    for (1 .. 100) {
+        return 1 unless kill 0, $pid;
+        select undef, undef, undef, 0.1;
+    }
+    return 0;
 }
 
 # An independent browser-like client: its own cookie jar, no automatic redirects.

@@ -4,27 +4,20 @@ use strict;
 use warnings FATAL => 'all';
 
 use Apache::Test qw(-withtestmore);
-use File::Temp qw(tempdir);
 use FindBin;
-use IO::Socket::INET;
 use JSON::PP;
 use LWP::UserAgent;
 use HTTP::Request;
 use lib "$FindBin::Bin/../lib";
-use OTPTest qw(totp wait_for_fresh_step write_standalone_conf %SECRET);
+use OTPTest qw(totp wait_for_fresh_step write_standalone_conf standalone_dir free_port
+               start_standalone stop_standalone %SECRET);
 
 plan tests => 7;
 
-my $httpd = Apache::Test::vars('httpd');
 my $modules = `apxs -q LIBEXECDIR`;
 chomp $modules;
-my $dir = tempdir(CLEANUP => 1);
-chmod 0755, $dir;
-my $port = do {
-    my $probe = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0)
-        or die "no free port: $!";
-    $probe->sockport;
-};
+my $dir = standalone_dir();
+my $port = free_port();
 system('openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj',
        '/CN=127.0.0.1', '-keyout', "$dir/key.pem", '-out', "$dir/cert.pem") == 0
     or die 'openssl req failed';
@@ -61,12 +54,9 @@ Alias /app "$dir"
     Require valid-user
 </Location>
 END
-system 'chown', '-R', 'nobody:nogroup', $dir if $> == 0;
-system($httpd, '-f', "$dir/httpd.conf", '-k', 'start') == 0 or die 'httpd did not start';
-
 my $ua = LWP::UserAgent->new(timeout => 10, ssl_opts => {verify_hostname => 0, SSL_verify_mode => 0});
 my $base = "https://127.0.0.1:$port";
-for (1 .. 50) { last if $ua->get("$base/")->code == 401; select undef, undef, undef, 0.1 }
+start_standalone($dir, $ua, "$base/");
 
 wait_for_fresh_step();
 sub start {
@@ -88,8 +78,4 @@ is $app->code, 200, 'login over HTTPS at /app';
 my ($app_cookie) = grep { /otp_session=/ && !/_attempt/ } $app->header('Set-Cookie');
 like $app_cookie // '', qr/^otp_session=.*;\s*Secure/i, 'path /app: Secure, no prefix';
 
-open my $pidfh, '<', "$dir/httpd.pid" or die 'no pid file';
-chomp(my $pid = <$pidfh>);
-kill 'TERM', $pid;
-for (1 .. 100) { last unless kill 0, $pid; select undef, undef, undef, 0.1 }
-ok !kill(0, $pid), 'server stopped';
+ok stop_standalone($dir), 'server stopped';
