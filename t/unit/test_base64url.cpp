@@ -5,17 +5,10 @@
 
 #include "base64url.h"
 #include "cmocka_wrap.h"
+#include "test_support.h"
 
 namespace {
 
-#define expect_decoded(decoded, expected)                           \
-    do {                                                            \
-        const std::optional<std::string> d_ = (decoded);            \
-        assert_true(d_.has_value());                                \
-        assert_int_equal(d_->size(), std::string(expected).size()); \
-        assert_true(*d_ == std::string(expected));                  \
-    } while (0)
-#define expect_rejected(decoded) assert_false((decoded).has_value())
 
 struct Vector {
     const char* plain;

@@ -7,18 +7,10 @@
 #include <string>
 
 #include "codec.h"
+#include "test_support.h"
 
 namespace {
 
-// Macros so that a failure reports the line of the check.
-#define expect_decoded(decoded, expected)                     \
-    do {                                                      \
-        const std::optional<std::string> d_ = (decoded);      \
-        assert_true(d_.has_value());                          \
-        assert_int_equal(d_->size(), std::string(expected).size()); \
-        assert_true(*d_ == (expected));                       \
-    } while (0)
-#define expect_rejected(decoded) assert_false((decoded).has_value())
 
 std::string lower(std::string s) {
     for (char& c : s)

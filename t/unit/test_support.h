@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,3 +37,14 @@ inline void write_whole_file(const std::string& path, const std::string& content
     assert_int_equal(std::fwrite(content.data(), 1, content.size(), f), content.size());
     assert_int_equal(std::fclose(f), 0);
 }
+
+// Decoder checks (std::optional<std::string> results); macros so that a failure reports the
+// line of the check.
+#define expect_decoded(decoded, expected)                           \
+    do {                                                            \
+        const std::optional<std::string> d_ = (decoded);            \
+        assert_true(d_.has_value());                                \
+        assert_int_equal(d_->size(), std::string(expected).size()); \
+        assert_true(*d_ == std::string(expected));                  \
+    } while (0)
+#define expect_rejected(decoded) assert_false((decoded).has_value())
