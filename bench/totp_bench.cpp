@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "hotp.h"
+#include "otp/hotp.h"
 
 #ifdef HAVE_LIBOATH
 #include <oath.h>

@@ -25,7 +25,7 @@
 #include <string>
 #include <vector>
 
-#include "users_file.h"
+#include "users/users_file.h"
 
 namespace {
 

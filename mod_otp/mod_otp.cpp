@@ -2,15 +2,15 @@
 // httpd: configuration, lifecycle hooks and providers. The logic lives in lib/.
 #include <exception>
 
-#include "apache_headers.h"
-#include "authn_provider.h"
-#include "digest.h"
-#include "dir_config.h"
-#include "event_log.h"
-#include "login_flow.h"
-#include "module_state.h"
-#include "server_config.h"
-#include "socache_state_store.h"
+#include "mod_otp/http/apache_headers.h"
+#include "mod_otp/basic/authn_provider.h"
+#include "crypto/digest.h"
+#include "mod_otp/config/dir_config.h"
+#include "mod_otp/events/event_log.h"
+#include "mod_otp/login/login_flow.h"
+#include "mod_otp/lifecycle/module_state.h"
+#include "mod_otp/config/server_config.h"
+#include "mod_otp/store/socache_state_store.h"
 
 APLOG_USE_MODULE(otp);
 

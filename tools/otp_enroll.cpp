@@ -9,10 +9,10 @@
 #include <cstring>
 #include <string>
 
-#include "codec.h"
-#include "digest.h"
-#include "otpauth_uri.h"
-#include "token_type.h"
+#include "util/codec.h"
+#include "crypto/digest.h"
+#include "otp/otpauth_uri.h"
+#include "otp/token_type.h"
 
 namespace {
 

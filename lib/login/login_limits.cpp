@@ -1,0 +1,157 @@
+#include "login/login_limits.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "util/base64url.h"
+#include "util/codec.h"
+#include "crypto/digest.h"
+
+namespace otp {
+namespace {
+
+constexpr char kSeparator = '\x1f';  // never in user names we accept, nor in paths
+
+std::optional<std::int64_t> to_number(const std::string& text) {
+    std::int64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return value;
+}
+
+std::string attempt_key(std::string_view id) { return "attempt:" + std::string(id); }
+std::string tries_key(std::string_view id) { return "tries:" + std::string(id); }
+
+}  // namespace
+
+LoginLimits::LoginLimits(StateStore& store, const LimitPolicy& policy, std::string scope)
+    : store_(store), policy_(policy), scope_(std::move(scope)) {}
+
+std::string LoginLimits::user_key(std::string_view user) const {
+    // Hashed: an external store never sees user names, and any name fits a key.
+    return hex_encode(sha256(length_prefixed({scope_, user})).substr(0, 16));
+}
+
+std::optional<LoginAttempt> LoginLimits::create_attempt(std::string_view bound_user,
+                                                        std::string_view return_path) {
+    auto random = random_bytes(18);
+    if (!random) return std::nullopt;
+    LoginAttempt attempt{base64url_encode(*random), std::string(bound_user),
+                         std::string(return_path)};
+    std::string record = attempt.bound_user + kSeparator + attempt.return_path;
+    if (store_.add(attempt_key(attempt.id), record, policy_.attempt_lifetime) != StoreStatus::ok)
+        return std::nullopt;
+    return attempt;
+}
+
+std::optional<LoginAttempt> LoginLimits::find_attempt(std::string_view id, bool* store_error) {
+    *store_error = false;
+    // Ids are ours: 24 base64url characters. Anything else never reaches the store.
+    static constexpr const char* kAlphabet =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    if (id.size() != 24 || id.find_first_not_of(kAlphabet) != std::string_view::npos)
+        return std::nullopt;
+    std::string record;
+    StoreStatus status = store_.get(attempt_key(id), &record);
+    if (status == StoreStatus::error) *store_error = true;
+    if (status != StoreStatus::ok) return std::nullopt;
+    std::string::size_type sep = record.find(kSeparator);
+    if (sep == std::string::npos) {
+        *store_error = true;
+        return std::nullopt;
+    }
+    return LoginAttempt{std::string(id), record.substr(0, sep), record.substr(sep + 1)};
+}
+
+Admission LoginLimits::admit(const LoginAttempt& attempt, std::string_view user, std::int64_t now) {
+    Admission result;
+    const std::string user_id = user_key(user);
+    if (policy_.lockout) {
+        std::string until;
+        StoreStatus lock = store_.get("lock:" + user_id, &until);
+        if (lock == StoreStatus::error) return result;
+        if (lock == StoreStatus::ok) {
+            result.verdict = GateVerdict::locked;
+            auto expiry = to_number(until);
+            result.retry_after = expiry && *expiry > now ? *expiry - now : policy_.lockout_ban;
+            return result;
+        }
+        // The ban is over: report the unlock once.
+        StoreStatus notice = store_.remove("locked-notice:" + user_id);
+        if (notice == StoreStatus::error) return result;
+        result.user_unlocked = notice == StoreStatus::ok;
+    }
+
+    auto tries = store_.increment(tries_key(attempt.id), policy_.attempt_lifetime);
+    if (!tries) return result;
+    result.attempt_tries = *tries;
+    if (*tries > static_cast<std::int64_t>(policy_.allowed_retry)) {
+        result.verdict = GateVerdict::retries_exhausted;
+        return result;
+    }
+    if (policy_.lockout) {
+        auto guesses = store_.increment("guesses:" + user_id, policy_.lockout_window);
+        if (!guesses) return result;
+        result.user_guesses = *guesses;
+        if (*guesses > static_cast<std::int64_t>(policy_.lockout_failures)) {
+            // More parallel guesses than the lockout allows: refuse them without comparing.
+            result.verdict = GateVerdict::locked;
+            result.retry_after = policy_.lockout_ban;
+            return result;
+        }
+    }
+    result.verdict = GateVerdict::proceed;
+    return result;
+}
+
+FailureOutcome LoginLimits::record_failure(const LoginAttempt&, std::string_view user,
+                                           const Admission& admission, std::int64_t now) {
+    FailureOutcome outcome;
+    const auto allowed = static_cast<std::int64_t>(policy_.allowed_retry);
+    outcome.attempts_left =
+        static_cast<int>(std::max<std::int64_t>(0, allowed - admission.attempt_tries));
+    outcome.attempt_aborted = admission.attempt_tries >= allowed;
+    if (!policy_.lockout ||
+        admission.user_guesses < static_cast<std::int64_t>(policy_.lockout_failures))
+        return outcome;
+
+    const std::string user_id = user_key(user);
+    StoreStatus lock = store_.add("lock:" + user_id, std::to_string(now + policy_.lockout_ban),
+                                  policy_.lockout_ban);
+    if (lock == StoreStatus::error) {
+        outcome.store_ok = false;
+        return outcome;
+    }
+    if (lock == StoreStatus::ok) {
+        outcome.user_locked = true;
+        outcome.ban_seconds = policy_.lockout_ban;
+        // Start the next window afresh once the ban ends; remember to report the unlock;
+        // end the user's sessions (a lockout must not leave a stolen session alive).
+        bool ok = store_.remove("guesses:" + user_id) != StoreStatus::error;
+        ok &=
+            store_.add("locked-notice:" + user_id, "1",
+                       policy_.lockout_ban + policy_.lockout_window + 86400) != StoreStatus::error;
+        ok &= store_.put("revoked:" + user_id, std::to_string(now),
+                         policy_.session_lifetime + policy_.lockout_ban) == StoreStatus::ok;
+        outcome.store_ok = ok;
+    }
+    return outcome;
+}
+
+void LoginLimits::record_success(const LoginAttempt& attempt, std::string_view user) {
+    store_.remove("guesses:" + user_key(user));
+    store_.remove(attempt_key(attempt.id));
+    store_.remove(tries_key(attempt.id));
+}
+
+std::optional<std::int64_t> LoginLimits::sessions_revoked_at(std::string_view user,
+                                                             bool* store_error) {
+    *store_error = false;
+    std::string value;
+    StoreStatus status = store_.get("revoked:" + user_key(user), &value);
+    if (status == StoreStatus::error) *store_error = true;
+    if (status != StoreStatus::ok) return std::nullopt;
+    return to_number(value);
+}
+
+}  // namespace otp

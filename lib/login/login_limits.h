@@ -1,0 +1,81 @@
+// The limits around an interactive login (SPEC §3): login attempts with a retry limit
+// (OTPAllowedRetry) and a per-user lockout across attempts and addresses (OTPLockout), all in
+// the shared StateStore so they hold across every httpd process and thread.
+//
+// Guesses are counted *before* the code is compared (admit), so N parallel wrong guesses can
+// never get more comparisons than the limits allow; the outcome is then recorded
+// (record_failure / record_success). Unknown user names are counted and locked exactly like
+// real ones, so the answers never tell whether a user exists.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "store/state_store.h"
+
+namespace otp {
+
+struct LimitPolicy {
+    unsigned allowed_retry = 2;             // wrong codes per attempt; the n-th aborts it
+    bool lockout = true;                    // OTPLockout off: false
+    unsigned lockout_failures = 5;          // failures within the window lock the user ...
+    std::int64_t lockout_window = 300;      // ... seconds
+    std::int64_t lockout_ban = 900;         // for this long
+    std::int64_t attempt_lifetime = 900;    // an unused attempt expires after this
+    std::int64_t session_lifetime = 28800;  // how long a session revocation must be remembered
+};
+
+struct LoginAttempt {
+    std::string id;           // random, the attempt cookie's value
+    std::string bound_user;   // Require otp: the first factor's user; empty for AuthType OTP
+    std::string return_path;  // where to go after success
+};
+
+enum class GateVerdict { proceed, retries_exhausted, locked, store_error };
+
+struct Admission {
+    GateVerdict verdict = GateVerdict::store_error;
+    std::int64_t retry_after = 0;    // seconds, for locked
+    std::int64_t attempt_tries = 0;  // this guess's number in the attempt
+    std::int64_t user_guesses = 0;   // this guess's number for the user in the window
+    bool user_unlocked = false;      // a ban of this user ended since the last guess
+};
+
+struct FailureOutcome {
+    int attempts_left = 0;
+    bool attempt_aborted = false;  // this failure used up the attempt's retries
+    bool user_locked = false;      // this failure locked the user
+    std::int64_t ban_seconds = 0;
+    bool store_ok = true;
+};
+
+class LoginLimits {
+public:
+    // `scope` separates users of different users files (the file's path).
+    LoginLimits(StateStore& store, const LimitPolicy& policy, std::string scope);
+
+    std::optional<LoginAttempt> create_attempt(std::string_view bound_user,
+                                               std::string_view return_path);
+    // nullopt when the attempt is unknown or expired; *store_error tells a failing store.
+    std::optional<LoginAttempt> find_attempt(std::string_view id, bool* store_error);
+
+    Admission admit(const LoginAttempt& attempt, std::string_view user, std::int64_t now);
+    FailureOutcome record_failure(const LoginAttempt& attempt, std::string_view user,
+                                  const Admission& admission, std::int64_t now);
+    void record_success(const LoginAttempt& attempt, std::string_view user);
+
+    // Sessions of `user` issued at or before the returned time are revoked (lockout).
+    std::optional<std::int64_t> sessions_revoked_at(std::string_view user, bool* store_error);
+
+    // Store keys, exposed for tests that inspect the store.
+    std::string user_key(std::string_view user) const;
+
+private:
+    StateStore& store_;
+    LimitPolicy policy_;
+    std::string scope_;
+};
+
+}  // namespace otp

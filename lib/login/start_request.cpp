@@ -1,0 +1,293 @@
+#include "login/start_request.h"
+
+#include <jansson.h>
+
+#include <cstdint>
+#include <memory>
+#include <new>
+#include <optional>
+
+#include "util/ascii.h"
+#include "util/utf8.h"
+
+namespace otp {
+namespace {
+
+using Json = std::unique_ptr<json_t, void (*)(json_t*)>;
+
+RequestError bad(const char* reason) { return RequestError{400, reason}; }
+
+// ---- field validation shared by both parsers ----------------------------------------------
+
+bool is_alnum(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+std::optional<RequestError> check_otp(std::string_view otp) {
+    if (otp.empty()) return bad(kErrorMissingOtp);
+    if (otp.size() > kMaxOtpLength) return bad(kErrorValueTooLong);
+    for (char c : otp)
+        if (!is_alnum(c)) return bad(kErrorInvalidOtpFormat);  // NUL included
+    return std::nullopt;
+}
+
+// C0 controls (NUL included), DEL and the C1 controls U+0080..U+009F (UTF-8 C2 80..C2 9F):
+// none belongs in a user name, and they are how log lines and terminals get confused.
+bool has_control_characters(std::string_view s) {
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto b = static_cast<std::uint8_t>(s[i]);
+        if (b < 0x20 || b == 0x7f) return true;
+        if (b == 0xC2 && i + 1 < s.size()) {
+            const auto next = static_cast<std::uint8_t>(s[i + 1]);
+            if (next >= 0x80 && next <= 0x9F) return true;
+        }
+    }
+    return false;
+}
+
+std::optional<RequestError> check_user(std::string_view user) {
+    if (user.size() > kMaxUserBytes) return bad(kErrorValueTooLong);
+    if (!is_valid_utf8(user) || has_control_characters(user)) return bad(kErrorInvalidUser);
+    return std::nullopt;
+}
+
+std::optional<RequestError> check_return(std::string_view value) {
+    if (value.size() > kMaxReturnBytes) return bad(kErrorValueTooLong);
+    if (!is_valid_utf8(value) || has_control_characters(value)) return bad(kErrorInvalidReturn);
+    return std::nullopt;
+}
+
+// ---- JSON ---------------------------------------------------------------------------------
+
+// json_string_length, not strlen: with JSON_ALLOW_NUL a string may contain "\u0000".
+std::string_view string_of(const json_t* s) {
+    return std::string_view(json_string_value(s), json_string_length(s));
+}
+
+std::variant<StartRequest, RequestError> parse_json(std::string_view body) {
+    if (body.size() > kMaxStartBodyBytes) return RequestError{413, kErrorBodyTooLarge};
+    json_error_t err;
+    // JSON_DECODE_ANY so that a bare string or number is "not_an_object" rather than a
+    // syntax error; JSON_ALLOW_NUL so that "\u0000" reaches the field checks and gets the
+    // specific reason.
+    Json root(json_loadb(body.data(), body.size(),
+                         JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &err),
+              json_decref);
+    if (!root) return bad(kErrorMalformedJson);
+    if (!json_is_object(root.get())) return bad(kErrorNotAnObject);
+
+    StartRequest request;
+    const json_t* type = json_object_get(root.get(), "type");
+    if (!json_is_string(type)) return bad(kErrorMissingType);
+    const std::string_view type_name = string_of(type);
+    if (type_name == "start")
+        request.type = StartRequest::Type::start;
+    else if (type_name == "send")
+        request.type = StartRequest::Type::send;
+    else
+        return bad(kErrorUnknownType);
+
+    const json_t* data = json_object_get(root.get(), "data");
+    if (request.type == StartRequest::Type::start || data) {
+        if (!json_is_object(data)) return bad(kErrorMissingData);
+    }
+
+    if (request.type == StartRequest::Type::start) {
+        const json_t* otp = json_object_get(data, "otp");
+        if (!json_is_string(otp)) return bad(kErrorMissingOtp);
+        if (auto e = check_otp(string_of(otp))) return *e;
+        request.otp = std::string(string_of(otp));
+    }
+
+    if (const json_t* user = data ? json_object_get(data, "user") : nullptr) {
+        if (!json_is_string(user)) return bad(kErrorInvalidUser);
+        if (auto e = check_user(string_of(user))) return *e;
+        request.user = std::string(string_of(user));
+        request.has_user = true;
+    }
+
+    if (const json_t* ret = data ? json_object_get(data, "return") : nullptr) {
+        if (!json_is_string(ret)) return bad(kErrorInvalidReturn);
+        if (auto e = check_return(string_of(ret))) return *e;
+        request.return_to = std::string(string_of(ret));
+        request.has_return = true;
+    }
+
+    // The page's script sends the token too; it is the module's choice whether to check it
+    // on JSON requests (they are already guarded by the content type and Origin).
+    if (const json_t* csrf = data ? json_object_get(data, "csrf") : nullptr) {
+        if (json_is_string(csrf)) request.csrf = std::string(string_of(csrf));
+    }
+    return request;
+}
+
+// ---- form ---------------------------------------------------------------------------------
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// application/x-www-form-urlencoded decoding (WHATWG URL §5.1), except that a malformed
+// %-escape is an error instead of being passed through: the page never produces one.
+std::optional<std::string> form_decode(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '+') {
+            out.push_back(' ');
+        } else if (s[i] == '%') {
+            if (i + 2 >= s.size()) return std::nullopt;  // truncated escape
+            const int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
+            if (hi < 0 || lo < 0) return std::nullopt;
+            out.push_back(static_cast<char>((hi << 4) | lo));
+            i += 2;
+        } else {
+            out.push_back(s[i]);
+        }
+    }
+    return out;
+}
+
+struct FormField {
+    const char* name;
+    std::optional<std::string> value;
+};
+
+std::variant<StartRequest, RequestError> parse_form(std::string_view body) {
+    if (body.size() > kMaxStartBodyBytes) return RequestError{413, kErrorBodyTooLarge};
+    FormField fields[] = {{"otp", {}}, {"user", {}}, {"csrf", {}}, {"type", {}}, {"return", {}}};
+    FormField& otp = fields[0];
+    FormField& user = fields[1];
+    FormField& csrf = fields[2];
+    FormField& type = fields[3];
+    FormField& ret = fields[4];
+
+    std::size_t start = 0;
+    while (start <= body.size()) {
+        std::size_t end = body.find('&', start);
+        if (end == std::string_view::npos) end = body.size();
+        const std::string_view pair = body.substr(start, end - start);
+        start = end + 1;
+        if (pair.empty()) continue;
+        const std::size_t eq = pair.find('=');
+        const std::optional<std::string> name = form_decode(pair.substr(0, eq));
+        const std::optional<std::string> value =
+            form_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+        if (!name || !value) return bad(kErrorMalformedForm);
+        for (FormField& field : fields) {
+            if (*name != field.name) continue;
+            // Two values for one field means a confused or manipulated client; guessing which
+            // one it meant could validate one value and use another.
+            if (field.value) return bad(kErrorDuplicateField);
+            field.value = *value;
+        }
+    }
+
+    if (!csrf.value || csrf.value->empty()) return RequestError{403, kErrorMissingCsrf};
+    StartRequest request;
+    request.csrf = *csrf.value;
+
+    if (!type.value || *type.value == "start")
+        request.type = StartRequest::Type::start;
+    else if (*type.value == "send")
+        request.type = StartRequest::Type::send;
+    else
+        return bad(kErrorUnknownType);
+
+    if (request.type == StartRequest::Type::start) {
+        if (!otp.value) return bad(kErrorMissingOtp);
+        if (auto e = check_otp(*otp.value)) return *e;
+        request.otp = *otp.value;
+    }
+    if (user.value) {
+        if (auto e = check_user(*user.value)) return *e;
+        request.user = *user.value;
+        request.has_user = true;
+    }
+    if (ret.value && !ret.value->empty()) {
+        if (auto e = check_return(*ret.value)) return *e;
+        request.return_to = *ret.value;
+        request.has_return = true;
+    }
+    return request;
+}
+
+// ---- content type -------------------------------------------------------------------------
+
+std::string lower_trimmed(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return ascii_lowercase(s);
+}
+
+RequestError internal_error() { return RequestError{500, "internal_error"}; }
+
+}  // namespace
+
+std::variant<StartRequest, RequestError> parse_start_json(std::string_view body) try {
+    return parse_json(body);
+} catch (const std::bad_alloc&) {
+    return internal_error();
+}
+
+std::variant<StartRequest, RequestError> parse_start_form(std::string_view body) try {
+    return parse_form(body);
+} catch (const std::bad_alloc&) {
+    return internal_error();
+}
+
+std::variant<StartBodyKind, RequestError> classify_start_content_type(
+    std::string_view content_type) try {
+    const std::size_t semicolon = content_type.find(';');
+    const std::string media = lower_trimmed(content_type.substr(0, semicolon));
+    if (media == "application/json") return StartBodyKind::json;
+    if (media == "application/x-www-form-urlencoded") return StartBodyKind::form;
+    return RequestError{415, kErrorUnsupportedContentType};
+} catch (const std::bad_alloc&) {
+    return internal_error();
+}
+
+std::variant<StartRequest, RequestError> parse_start_body(std::string_view content_type,
+                                                          std::string_view body) {
+    const auto kind = classify_start_content_type(content_type);
+    if (const auto* error = std::get_if<RequestError>(&kind)) return *error;
+    if (std::get<StartBodyKind>(kind) == StartBodyKind::json) return parse_start_json(body);
+    return parse_start_form(body);
+}
+
+namespace {
+
+// "." and ".." segments, also spelled with %2e: browsers resolve them, so "/app/../admin"
+// would leave the location after passing a naive prefix check.
+bool is_dot_segment(std::string_view segment) {
+    for (std::string_view dots : {".", "..", "%2e", "%2e%2e", ".%2e", "%2e."})
+        if (equals_ignoring_case(segment, dots)) return true;
+    return false;
+}
+
+}  // namespace
+
+bool is_safe_return_path(std::string_view path, std::string_view location) {
+    if (path.empty() || path.size() > kMaxReturnBytes || path[0] != '/') return false;
+    if (path.size() >= 2 && (path[1] == '/' || path[1] == '\\')) return false;  // //host
+    for (char c : path) {
+        const auto b = static_cast<std::uint8_t>(c);
+        if (b <= 0x20 || b == 0x7f || c == '\\') return false;
+    }
+    const std::string_view path_part = path.substr(0, path.find_first_of("?#"));
+    for (std::size_t pos = 1; pos <= path_part.size();) {
+        std::size_t end = path_part.find('/', pos);
+        if (end == std::string_view::npos) end = path_part.size();
+        if (is_dot_segment(path_part.substr(pos, end - pos))) return false;
+        pos = end + 1;
+    }
+    if (location.empty() || location[0] != '/') return false;
+    if (!starts_with(path_part, location)) return false;
+    if (path_part.size() == location.size() || location.back() == '/') return true;
+    return path_part[location.size()] == '/';
+}
+
+}  // namespace otp

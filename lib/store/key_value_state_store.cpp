@@ -1,0 +1,107 @@
+#include <charconv>
+
+#include "store/state_store.h"
+
+namespace otp {
+namespace {
+
+std::optional<std::int64_t> parse_number(const std::string& text) {
+    std::int64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return value;
+}
+
+}  // namespace
+
+class KeyValueStateStore::Guard {
+public:
+    explicit Guard(KeyValueStateStore& store) : store_(store), locked_(store.lock()) {}
+    ~Guard() {
+        if (locked_) store_.unlock();
+    }
+    Guard(const Guard&) = delete;
+    Guard& operator=(const Guard&) = delete;
+    bool locked() const { return locked_; }
+
+private:
+    KeyValueStateStore& store_;
+    bool locked_;
+};
+
+StoreStatus KeyValueStateStore::add(std::string_view key, std::string_view value,
+                                    std::int64_t ttl_seconds) {
+    Guard guard(*this);
+    if (!guard.locked()) return StoreStatus::error;
+    std::string k(key);
+    Record existing;
+    StoreStatus status = load(k, &existing);
+    if (status == StoreStatus::ok) return StoreStatus::exists;
+    if (status != StoreStatus::not_found) return StoreStatus::error;
+    return save(k, Record{std::string(value), now() + ttl_seconds});
+}
+
+std::optional<std::int64_t> KeyValueStateStore::increment(std::string_view key,
+                                                          std::int64_t ttl_seconds) {
+    Guard guard(*this);
+    if (!guard.locked()) return std::nullopt;
+    std::string k(key);
+    Record record;
+    StoreStatus status = load(k, &record);
+    std::int64_t next = 1;
+    if (status == StoreStatus::ok) {
+        auto current = parse_number(record.value);
+        if (!current) return std::nullopt;  // not a counter: refuse rather than reset it
+        next = *current + 1;
+    } else if (status == StoreStatus::not_found) {
+        record.expires = now() + ttl_seconds;
+    } else {
+        return std::nullopt;
+    }
+    record.value = std::to_string(next);
+    if (save(k, record) != StoreStatus::ok) return std::nullopt;
+    return next;
+}
+
+std::optional<bool> KeyValueStateStore::advance(std::string_view key, std::uint64_t value,
+                                                std::int64_t ttl_seconds) {
+    Guard guard(*this);
+    if (!guard.locked()) return std::nullopt;
+    std::string k(key);
+    Record record;
+    StoreStatus status = load(k, &record);
+    if (status == StoreStatus::ok) {
+        auto current = parse_number(record.value);
+        if (!current) return std::nullopt;
+        if (*current >= 0 && static_cast<std::uint64_t>(*current) >= value) return false;
+    } else if (status != StoreStatus::not_found) {
+        return std::nullopt;
+    }
+    if (save(k, Record{std::to_string(value), now() + ttl_seconds}) != StoreStatus::ok)
+        return std::nullopt;
+    return true;
+}
+
+StoreStatus KeyValueStateStore::put(std::string_view key, std::string_view value,
+                                    std::int64_t ttl_seconds) {
+    Guard guard(*this);
+    if (!guard.locked()) return StoreStatus::error;
+    return save(std::string(key), Record{std::string(value), now() + ttl_seconds});
+}
+
+StoreStatus KeyValueStateStore::get(std::string_view key, std::string* value) {
+    Guard guard(*this);
+    if (!guard.locked()) return StoreStatus::error;
+    Record record;
+    StoreStatus status = load(std::string(key), &record);
+    if (status == StoreStatus::ok && value) *value = std::move(record.value);
+    return status;
+}
+
+StoreStatus KeyValueStateStore::remove(std::string_view key) {
+    Guard guard(*this);
+    if (!guard.locked()) return StoreStatus::error;
+    return erase(std::string(key));
+}
+
+}  // namespace otp

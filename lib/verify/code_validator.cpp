@@ -1,0 +1,145 @@
+#include "verify/code_validator.h"
+
+#include "util/codec.h"
+#include "crypto/digest.h"
+#include "otp/hotp.h"
+
+namespace otp {
+namespace {
+
+// The code part of `password` for `token`, or nullopt if the PIN part does not fit.
+std::optional<std::string_view> split_code(const TokenRecord& token, unsigned digits,
+                                           std::string_view password, PinUse pin_use) {
+    if (pin_use == PinUse::not_used) return password;
+    if (password.size() < digits) return std::nullopt;
+    std::string_view pin = password.substr(0, password.size() - digits);
+    std::string_view code = password.substr(password.size() - digits);
+    switch (token.pin_mode) {
+        case PinMode::none:
+        case PinMode::external:  // another provider checked the PIN: the password is the code
+            if (!pin.empty()) return std::nullopt;
+            break;
+        case PinMode::pin:
+            if (!constant_time_equal(pin, token.pin)) return std::nullopt;
+            break;
+    }
+    return code;
+}
+
+unsigned digits_of(const TokenRecord& token, const OtpPolicy& policy) {
+    return token.type.digits ? token.type.digits : policy.default_digits;
+}
+
+unsigned step_of(const TokenRecord& token, const OtpPolicy& policy) {
+    return token.type.step_seconds ? token.type.step_seconds : policy.default_step;
+}
+
+ValidationResult result(ValidationOutcome outcome, const char* pipe, std::string detail) {
+    return ValidationResult{outcome, pipe, std::move(detail)};
+}
+
+ValidationResult check_totp(const TokenRecord& token, const UsersSource& users, StateStore& store,
+                            const OtpPolicy& policy, std::string_view code, std::int64_t now) {
+    const unsigned step = step_of(token, policy);
+    // The mod_authn_otp layout keeps a per-token clock drift, counted in time steps.
+    if (users.index.layout() == UsersFileLayout::mod_authn_otp && token.has_counter)
+        now += token.counter * static_cast<std::int64_t>(step);
+    auto matched = find_totp_step(token.type.algorithm, token.secret, digits_of(token, policy),
+                                  step, now, policy.totp_window, code);
+    if (!matched) return result(ValidationOutcome::invalid_otp, "totp", "wrong code");
+    // Keep the replay record for as long as any step it covers can still be presented.
+    const std::int64_t ttl = static_cast<std::int64_t>(2 * policy.totp_window + 2) * step;
+    auto advanced = store.advance(totp_replay_key(token), *matched, ttl);
+    if (!advanced) return result(ValidationOutcome::store_error, "totp", "state store unavailable");
+    if (!*advanced)
+        return result(ValidationOutcome::replay, "totp", "code of an already used time step");
+    return result(ValidationOutcome::accepted, "totp", "");
+}
+
+ValidationResult check_hotp(const TokenRecord& hint, const UsersSource& users,
+                            const OtpPolicy& policy, std::string_view code, std::int64_t now) {
+    const UsersFileLayout layout = users.index.layout();
+    const unsigned digits = digits_of(hint, policy);
+    if (!hint.last_otp.empty() && constant_time_equal(code, hint.last_otp))
+        return result(ValidationOutcome::replay, "hotp", "code already used");
+    // A cheap check against the in-memory index first, so wrong codes never touch the file.
+    if (!find_hotp_counter(hint.type.algorithm, hint.secret, digits, hint.next_counter(layout),
+                           policy.hotp_look_ahead, code))
+        return result(ValidationOutcome::invalid_otp, "hotp", "wrong code");
+
+    // Decide again under the users file lock with the counter as the file says now, so
+    // concurrent requests (and pam_oath) can never both use one code.
+    std::string error;
+    auto transaction = UsersFileTransaction::begin(users.path, layout, &error);
+    if (!transaction) return result(ValidationOutcome::store_error, "hotp", "users file: " + error);
+    for (const TokenRecord& token : transaction->tokens_for(hint.user)) {
+        if (token.line_number != hint.line_number || token.secret != hint.secret) continue;
+        auto counter = find_hotp_counter(token.type.algorithm, token.secret, digits,
+                                         token.next_counter(layout), policy.hotp_look_ahead, code);
+        if (!counter)
+            return result(ValidationOutcome::replay, "hotp",
+                          "code already used (the counter has moved past it)");
+        if (!transaction->record_counter(token, *counter, code, now, &error))
+            return result(ValidationOutcome::store_error, "hotp",
+                          "users file write-back failed: " + error);
+        return result(ValidationOutcome::accepted, "hotp", "");
+    }
+    return result(ValidationOutcome::store_error, "hotp",
+                  "token changed in the users file while validating");
+}
+
+// Keeps unknown users from answering measurably faster than known ones.
+void spend_like_a_validation(const OtpPolicy& policy) {
+    static const std::string kDummyKey(20, '\x5a');
+    for (unsigned i = 0; i <= 2 * policy.totp_window; ++i)
+        (void)hotp_code(HashAlgorithm::sha1, kDummyKey, i, policy.default_digits);
+}
+
+}  // namespace
+
+const char* outcome_reason(ValidationOutcome outcome) {
+    switch (outcome) {
+        case ValidationOutcome::accepted:
+            return "accepted";
+        case ValidationOutcome::invalid_otp:
+            return "invalid_otp";
+        case ValidationOutcome::replay:
+            return "replay";
+        case ValidationOutcome::unknown_user:
+            return "unknown_user";
+        case ValidationOutcome::store_error:
+            return "store_error";
+    }
+    return "invalid_otp";
+}
+
+std::string totp_replay_key(const TokenRecord& token) {
+    return "totp:" + hex_encode(sha256(length_prefixed({token.user, token.secret})).substr(0, 16));
+}
+
+ValidationResult validate_code(const UsersSource& users, StateStore& store, const OtpPolicy& policy,
+                               std::string_view user, std::string_view password, PinUse pin_use,
+                               std::int64_t now) {
+    const std::vector<TokenRecord> tokens = users.index.tokens_for(user);
+    if (tokens.empty()) {
+        spend_like_a_validation(policy);
+        return result(ValidationOutcome::unknown_user, "", "no such user in the users file");
+    }
+    // Several tokens: each is tried; the most telling refusal is reported.
+    ValidationResult refused = result(ValidationOutcome::invalid_otp, "", "wrong PIN or code");
+    for (const TokenRecord& token : tokens) {
+        if (policy.only_kind && token.type.kind != *policy.only_kind) continue;
+        auto code = split_code(token, digits_of(token, policy), password, pin_use);
+        if (!code || code->size() != digits_of(token, policy)) continue;
+        ValidationResult outcome = token.type.kind == TokenKind::time
+                                       ? check_totp(token, users, store, policy, *code, now)
+                                       : check_hotp(token, users, policy, *code, now);
+        if (outcome.outcome == ValidationOutcome::accepted) return outcome;
+        if (outcome.outcome != ValidationOutcome::invalid_otp ||
+            refused.outcome == ValidationOutcome::invalid_otp)
+            refused = std::move(outcome);
+    }
+    return refused;
+}
+
+}  // namespace otp

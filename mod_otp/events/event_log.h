@@ -1,0 +1,38 @@
+// OTPEventLog: JSON-lines events (SPEC §6) for log pipelines, to a file or a piped program
+// (restarted by httpd, as CustomLog pipes are). Lines are written whole under a global
+// mutex, so lines from different processes and threads never interleave, also on pipes
+// where writes above PIPE_BUF bytes are not atomic.
+#pragma once
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "mod_otp/http/apache_headers.h"
+#include "events/event_catalogue.h"
+
+struct EventField {
+    const char* key;
+    std::variant<std::string_view, long long> value;
+};
+
+// Lifecycle: mutex type in pre_config, logs opened in post_config (in the parent, so
+// children inherit them), mutex reattached in child_init.
+apr_status_t otp_event_log_pre_config(apr_pool_t* pconf);
+const char* otp_event_log_post_config(apr_pool_t* pconf, apr_pool_t* ptemp, server_rec* s);
+void otp_event_log_child_init(apr_pool_t* pchild, server_rec* s);
+
+// An event about a request: adds IDENTIFIER, CUSTOMER_IDENTIFIER (OTPCustomerIdentifier,
+// when set and not empty), SOURCE_ADDRESS (the client as httpd sees it, so mod_remoteip
+// applies), then `fields`, then request_id (mod_unique_id's UNIQUE_ID, else one of ours),
+// location and pipe (when given).
+void otp_emit_request_event(request_rec* r, const otp::EventType& type, std::string_view identifier,
+                            std::initializer_list<EventField> fields, const char* pipe = nullptr);
+
+// An event about the server (users file reloads): time, id, name and `fields`.
+void otp_emit_server_event(server_rec* s, const otp::EventType& type,
+                           std::initializer_list<EventField> fields);
+
+// The request's id for events and error log lines.
+const char* otp_request_id(request_rec* r);

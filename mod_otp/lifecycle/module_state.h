@@ -1,0 +1,45 @@
+// Process-wide state of one server generation: created in pre_config from pconf (so a
+// restart, which unloads and reloads the DSO and clears pconf, starts from scratch) and
+// destroyed by pconf's cleanup.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "mod_otp/http/apache_headers.h"
+#include "mod_otp/session/session_cache.h"
+#include "web/translations.h"
+#include "mod_otp/users/users_registry.h"
+
+struct OtpStoreConfig {
+    std::string provider = "shmcb";  // OTPStateStore provider[:args]
+    std::string args;                // empty: the module's default for the provider
+    bool configured = false;
+};
+
+struct OtpModuleState {
+    OtpStoreConfig store_config;
+    const ap_socache_provider_t* store_provider = nullptr;
+    ap_socache_instance_t* store_instance = nullptr;
+    apr_global_mutex_t* store_mutex = nullptr;  // null when the provider is MT/MP safe
+    std::string linger_secret;                  // keys the linger records' hashes
+    UsersRegistry users;
+    std::map<std::string, apr_file_t*> event_logs;  // OTPEventLog target -> open file/pipe
+    apr_global_mutex_t* event_log_mutex = nullptr;
+    otp::Translations builtin_translations = otp::Translations::builtin();
+    std::map<std::string, std::unique_ptr<otp::Translations>> translations;  // OTPTranslations
+    std::string random_session_key;  // for servers without OTPSessionKeyFile
+    SessionCache verified;           // sessions and linger records verified, per process
+
+    // The built-in catalogues plus <dir>/*.json, loaded once per directory.
+    const otp::Translations* load_translations(const std::string& dir, std::string* error);
+};
+
+// Creates the state for a new generation (pre_config).
+OtpModuleState& otp_state_create(apr_pool_t* pconf);
+// The current generation's state. Valid from pre_config on.
+OtpModuleState& otp_state();
+
+extern const char* const kOtpStoreMutexType;     // "otp-state", for the Mutex directive
+extern const char* const kOtpEventLogMutexType;  // "otp-eventlog"

@@ -1,0 +1,49 @@
+// The shared context of one login-flow request (SPEC §3), used by the page, the start
+// endpoint and the hooks: the location's configuration, the state store, the session scope
+// and the attempt/lockout limits.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "mod_otp/http/apache_headers.h"
+#include "mod_otp/http/clock.h"
+#include "mod_otp/config/dir_config.h"
+#include "login/login_limits.h"
+#include "mod_otp/lifecycle/module_state.h"
+#include "mod_otp/session/session_gate.h"
+#include "mod_otp/store/socache_state_store.h"
+
+enum class Mode { login, second_factor };  // AuthType OTP / Require otp
+enum class Endpoint { none, start, logout };
+
+Endpoint endpoint_of(request_rec* r);
+
+// Everything one login-flow request needs.
+struct Flow {
+    request_rec* r;
+    otp_dir_config* conf;
+    Mode mode;
+    OtpModuleState& state;
+    SocacheStateStore store;
+    SessionScope scope;
+    otp::LimitPolicy limits_policy;
+    otp::LoginLimits limits;
+
+    Flow(request_rec* req, Mode m);
+
+    // Keys the page's CSRF tokens; derived from the session key.
+    std::string csrf_key() const;
+    const otp::Translations& translations() const { return otp_translations(conf); }
+    // The location needs OTPUsersFile; logs when it is missing.
+    bool configured() const;
+};
+
+// The start endpoint as an absolute path, for the JSON OTP_REQUIRED answer.
+std::string absolute_start_path(request_rec* r, const SessionScope& scope);
+// Where to go after a login when nothing better is known: the location itself.
+std::string default_return(const SessionScope& scope);
+// WEB_100020 for the login flow (attempts_left < 0: not applicable).
+void emit_failure(Flow& flow, std::string_view user, const char* reason, int attempts_left,
+                  const char* pipe);

@@ -1,0 +1,8 @@
+// POST .otp/start (SPEC §3.2): the JSON protocol and the page's form post. Checks the
+// request, finds or starts the login attempt, counts the guess before comparing the code, and
+// answers COMPLETED (with a new session), or the precise error.
+#pragma once
+
+#include "mod_otp/login/login_context.h"
+
+int serve_start(Flow& flow);

@@ -1,0 +1,170 @@
+// LoginLimits: retry limit per attempt, lockout per user, counting before comparing, and
+// the atomicity of both under parallel guesses.
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "cmocka_wrap.h"
+#include "login/login_limits.h"
+
+using namespace otp;
+
+namespace {
+
+constexpr std::int64_t kNow = 1700000000;
+
+LimitPolicy policy(unsigned retry, unsigned failures) {
+    LimitPolicy p;
+    p.allowed_retry = retry;
+    p.lockout_failures = failures;
+    p.lockout_window = 300;
+    p.lockout_ban = 900;
+    return p;
+}
+
+#define assert_verdict(admission, expected) \
+    assert_int_equal(static_cast<int>((admission).verdict), static_cast<int>(GateVerdict::expected))
+
+}  // namespace
+
+static void retry_limit_aborts_the_attempt(void**) {
+    MemoryStateStore store;
+    store.set_now(kNow);
+    LoginLimits limits(store, policy(2, 100), "users");
+    LoginAttempt attempt = *limits.create_attempt("", "/app/");
+
+    Admission first = limits.admit(attempt, "alice", kNow);
+    assert_verdict(first, proceed);
+    FailureOutcome f1 = limits.record_failure(attempt, "alice", first, kNow);
+    assert_int_equal(f1.attempts_left, 1);
+    assert_false(f1.attempt_aborted);
+
+    Admission second = limits.admit(attempt, "alice", kNow);
+    assert_verdict(second, proceed);
+    FailureOutcome f2 = limits.record_failure(attempt, "alice", second, kNow);
+    assert_int_equal(f2.attempts_left, 0);
+    assert_true(f2.attempt_aborted);
+
+    // Even the right code is never compared in an aborted attempt.
+    assert_verdict(limits.admit(attempt, "alice", kNow), retries_exhausted);
+    // A new attempt starts afresh.
+    LoginAttempt next = *limits.create_attempt("", "/app/");
+    assert_verdict(limits.admit(next, "alice", kNow), proceed);
+}
+
+static void attempts_are_found_by_id_only(void**) {
+    MemoryStateStore store;
+    LoginLimits limits(store, policy(2, 5), "users");
+    LoginAttempt attempt = *limits.create_attempt("bob", "/admin/x?y=1");
+    bool error = true;
+    auto found = limits.find_attempt(attempt.id, &error);
+    assert_false(error);
+    assert_true(found.has_value());
+    assert_string_equal(found->bound_user.c_str(), "bob");
+    assert_string_equal(found->return_path.c_str(), "/admin/x?y=1");
+    assert_false(limits.find_attempt("AAAAAAAAAAAAAAAAAAAAAAAA", &error).has_value());
+    assert_false(limits.find_attempt("../../etc", &error).has_value());
+    assert_false(limits.find_attempt("", &error).has_value());
+    assert_false(error);
+}
+
+static void lockout_across_attempts_and_unlock(void**) {
+    MemoryStateStore store;
+    store.set_now(kNow);
+    LoginLimits limits(store, policy(2, 3), "users");
+    bool locked = false;
+    for (int i = 0; i < 3; ++i) {
+        LoginAttempt attempt = *limits.create_attempt("", "/");
+        Admission a = limits.admit(attempt, "mallory", kNow);
+        assert_verdict(a, proceed);
+        FailureOutcome f = limits.record_failure(attempt, "mallory", a, kNow);
+        locked = f.user_locked;
+        if (i < 2) assert_false(locked);
+    }
+    assert_true(locked);
+    LoginAttempt attempt = *limits.create_attempt("", "/");
+    Admission a = limits.admit(attempt, "mallory", kNow + 100);
+    assert_verdict(a, locked);
+    assert_int_equal(a.retry_after, 800);
+    // Other users are not affected.
+    assert_verdict(limits.admit(attempt, "alice", kNow + 100), proceed);
+    // Sessions issued before the lock are revoked.
+    bool error = true;
+    auto revoked = limits.sessions_revoked_at("mallory", &error);
+    assert_false(error);
+    assert_int_equal(*revoked, kNow);
+
+    store.set_now(kNow + 901);
+    LoginAttempt later = *limits.create_attempt("", "/");
+    Admission after = limits.admit(later, "mallory", kNow + 901);
+    assert_verdict(after, proceed);
+    assert_true(after.user_unlocked);
+    assert_false(limits.admit(later, "mallory", kNow + 901).user_unlocked);  // reported once
+}
+
+static void success_resets_the_user_count(void**) {
+    MemoryStateStore store;
+    store.set_now(kNow);
+    LoginLimits limits(store, policy(5, 3), "users");
+    LoginAttempt attempt = *limits.create_attempt("", "/");
+    for (int i = 0; i < 2; ++i)
+        limits.record_failure(attempt, "alice", limits.admit(attempt, "alice", kNow), kNow);
+    limits.admit(attempt, "alice", kNow);
+    limits.record_success(attempt, "alice");
+    bool error = false;
+    assert_false(limits.find_attempt(attempt.id, &error).has_value());
+    LoginAttempt next = *limits.create_attempt("", "/");
+    Admission a = limits.admit(next, "alice", kNow);
+    assert_int_equal(a.user_guesses, 1);
+}
+
+static void lockout_off(void**) {
+    MemoryStateStore store;
+    LimitPolicy p = policy(1000, 1);
+    p.lockout = false;
+    LoginLimits limits(store, p, "users");
+    LoginAttempt attempt = *limits.create_attempt("", "/");
+    for (int i = 0; i < 10; ++i) {
+        Admission a = limits.admit(attempt, "alice", kNow);
+        assert_verdict(a, proceed);
+        assert_false(limits.record_failure(attempt, "alice", a, kNow).user_locked);
+    }
+}
+
+// 50 parallel guesses in one attempt: exactly allowed_retry are compared.
+static void parallel_guesses_never_exceed_the_limits(void**) {
+    MemoryStateStore store;
+    LoginLimits limits(store, policy(2, 5), "users");
+    LoginAttempt attempt = *limits.create_attempt("", "/");
+    std::atomic<int> admitted{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 50; ++i)
+        threads.emplace_back([&] {
+            if (limits.admit(attempt, "alice", kNow).verdict == GateVerdict::proceed) ++admitted;
+        });
+    for (auto& t : threads) t.join();
+    assert_int_equal(admitted.load(), 2);
+
+    // Across 50 attempts of one user: the lockout's 5.
+    admitted = 0;
+    threads.clear();
+    for (int i = 0; i < 50; ++i)
+        threads.emplace_back([&] {
+            LoginAttempt own = *limits.create_attempt("", "/");
+            if (limits.admit(own, "bob", kNow).verdict == GateVerdict::proceed) ++admitted;
+        });
+    for (auto& t : threads) t.join();
+    assert_int_equal(admitted.load(), 5);
+}
+
+int main() {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(retry_limit_aborts_the_attempt),
+        cmocka_unit_test(attempts_are_found_by_id_only),
+        cmocka_unit_test(lockout_across_attempts_and_unlock),
+        cmocka_unit_test(success_resets_the_user_count),
+        cmocka_unit_test(lockout_off),
+        cmocka_unit_test(parallel_guesses_never_exceed_the_limits),
+    };
+    return cmocka_run_group_tests(tests, nullptr, nullptr);
+}
