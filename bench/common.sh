@@ -52,6 +52,8 @@ DocumentRoot "$work/htdocs"
 $1
 CONF
     chown -R nobody:nogroup "$work"
+    # mod_otp refuses a key file owned by anyone but root or its reader; httpd reads it as root.
+    if [[ -f "$work/session.key" ]]; then chown "$(id -u):$(id -g)" "$work/session.key"; fi
     "$httpd" -f "$work/httpd.conf" -k start
     for _ in $(seq 50); do curl -s -o /dev/null "$base/file.txt" && return 0; sleep 0.2; done
     echo "httpd did not start:"; cat "$work/error_log"; exit 1

@@ -40,6 +40,8 @@ if [[ $(id -u) -eq 0 ]]; then
     # As root, httpd's children run as www-data: give them the demo's files.
     user_lines=$'User www-data\nGroup www-data'
     chown -R www-data:www-data "$server_root"
+    # The key is read by the starting (root) server only, and must be root's, mode 0600.
+    chown root:root "$server_root/session.key"
     if ! runuser -u www-data -- test -r "$server_root/users.oath"; then
         echo "demo: $server_root is not reachable by www-data (a parent directory is private)." >&2
         echo "demo: use BUILD_DIR=/tmp/mod_otp-build make demo" >&2

@@ -3,6 +3,8 @@
 # Usage: scripts/run-e2e-tests.sh BUILD_DIR [MPM ...]     (MPMs default to: event prefork)
 # Prints "e2e[<mpm>]: N passed, N failed" per MPM and exits non-zero on any failure, or when
 # no test ran at all.
+# A sanitizer build (BUILD_DIR/sanitizer.env, written by cmake/sanitize.cmake) runs httpd with
+# gcc's libasan preloaded; every ASan/UBSan report of httpd counts as a failure.
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,8 +44,107 @@ fi
 module_copy="$workdir/t/var-module/mod_otp.so"
 mkdir -p "$(dirname "$module_copy")" "$root/t/results"
 cp "$module" "$module_copy"
-chmod -R a+rX "$workdir/t/var-module"
 export OTP_MODULE_PATH="$module_copy"
+
+# Sanitizer build: mod_otp.so needs the ASan runtime first in httpd's library list. Only httpd
+# gets it (not perl, LWP, chromium): Apache::Test, and the tests that start servers of their
+# own (Apache::Test::vars('httpd')), run this wrapper as "httpd"; the children inherit the
+# environment and the mapped runtime (checked below). Where the reports go:
+# - ASan: files $san_dir/asan.<pid> (log_path), one per process.
+# - UBSan: stderr, that is the server's ErrorLog (gcc's libubsan ignores log_path when libasan
+#   is loaded). A server of a test's own logs into a temporary directory that is deleted with
+#   it, so the wrapper creates that ErrorLog and keeps a hard link to it in $san_dir.
+# CoreDumpDirectory keeps the children dumpable after they switch to the test user; otherwise
+# they cannot read /proc/self/environ, where UBSan (initialised at its first report, in a
+# child) reads UBSAN_OPTIONS, and halt_on_error and print_stacktrace would be lost.
+httpd_args=()
+sanitize=""
+if [[ -f "$build/sanitizer.env" ]]; then
+    # shellcheck source=/dev/null
+    . "$build/sanitizer.env"
+    [[ -f "${OTP_ASAN_RUNTIME:-}" ]] ||
+        { echo "e2e: sanitizer build, but no ASan runtime '${OTP_ASAN_RUNTIME:-}'" >&2; exit 1; }
+    sanitize=1
+    san_dir="$workdir/t/var-module/sanitizer"
+    core_dir="$workdir/t/var-module/cores"
+    mkdir -p "$core_dir" && chmod 1777 "$core_dir"
+    wrapper="$workdir/t/var-module/httpd-sanitized"
+    real_httpd=$("$apxs" -q SBINDIR)/$("$apxs" -q TARGET)
+    cat > "$wrapper" <<WRAPPER
+#!/bin/sh
+# Written by scripts/run-e2e-tests.sh: httpd with the ASan runtime preloaded.
+LD_PRELOAD='$OTP_ASAN_RUNTIME'\${LD_PRELOAD:+:\$LD_PRELOAD}
+ASAN_OPTIONS='$OTP_HTTPD_ASAN_OPTIONS:log_path=$san_dir/asan'
+UBSAN_OPTIONS='$OTP_UBSAN_OPTIONS'
+export LD_PRELOAD ASAN_OPTIONS UBSAN_OPTIONS
+conf=""
+prev=""
+for arg in "\$@"; do [ "\$prev" = "-f" ] && conf=\$arg; prev=\$arg; done
+if [ -n "\$conf" ] && [ -f "\$conf" ] && [ -d '$san_dir' ]; then
+    errlog=\$(sed -n 's/^[[:space:]]*ErrorLog[[:space:]]*"\{0,1\}\(\/[^"[:space:]]*\)"\{0,1\}[[:space:]]*\$/\1/p' "\$conf" | tail -n 1)
+    if [ -n "\$errlog" ] && [ -d "\$(dirname "\$errlog")" ]; then
+        : >>"\$errlog" && ln -f "\$errlog" '$san_dir'/error_log.\$\$ 2>/dev/null
+    fi
+fi
+exec '$real_httpd' -C 'CoreDumpDirectory $core_dir' "\$@"
+WRAPPER
+    chmod 0755 "$wrapper"
+    httpd_args=(-httpd "$wrapper")
+    echo "e2e: sanitizer build: httpd runs with LD_PRELOAD=$OTP_ASAN_RUNTIME"
+fi
+chmod -R a+rX "$workdir/t/var-module"
+
+# The PIDs of the children of process $1 (from /proc: procps may not be installed).
+children_of() {
+    local stat rest
+    for stat in /proc/[0-9]*/stat; do
+        rest=$(cat "$stat" 2>/dev/null) || continue
+        rest=${rest##*) }                # after "pid (comm) ": "state ppid ..."
+        rest=${rest#* }
+        [[ ${rest%% *} == "$1" ]] && { stat=${stat#/proc/}; echo "${stat%/stat}"; }
+    done
+}
+
+# Until killed (or this script is gone): waits for the server's pid file, then writes to $1 a line naming the first
+# child of it that has LD_PRELOAD in its environment and the ASan runtime mapped.
+watch_sanitized_children() {
+    local pid child
+    while kill -0 $$ 2>/dev/null; do
+        pid=$(cat t/logs/httpd.pid 2>/dev/null) || pid=""
+        if [[ -n $pid ]]; then
+            for child in $(children_of "$pid"); do
+                if tr '\0' '\n' <"/proc/$child/environ" 2>/dev/null |
+                       grep -qF "LD_PRELOAD=$OTP_ASAN_RUNTIME" &&
+                   grep -qF "$OTP_ASAN_RUNTIME" "/proc/$child/maps" 2>/dev/null; then
+                    echo "child $child of httpd $pid (user $(stat -c %U "/proc/$child"))" >"$1"
+                    return 0
+                fi
+            done
+        fi
+        sleep 0.5
+    done
+}
+
+# Counts (prints to stdout) the sanitizer reports of one MPM run, and shows them on stderr.
+sanitizer_reports() {
+    local mpm=$1 log=$2 pattern='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|ASan runtime does not come first'
+    local count=0 n f seen_inodes=" "
+    for f in "$san_dir"/* t/logs/error_log "$log"; do
+        [[ -f $f ]] || continue
+        # t/logs/error_log is normally one of the hard links in $san_dir already.
+        [[ $seen_inodes == *" $(stat -c %i "$f") "* ]] && continue
+        seen_inodes+="$(stat -c %i "$f") "
+        n=$(grep -Ec "$pattern" "$f")
+        ((n > 0)) || continue
+        count=$((count + n))
+        {
+            echo "e2e[$mpm]: sanitizer report in $f:"
+            if [[ $f == "$san_dir"/asan.* ]]; then head -n 200 "$f"
+            else grep -E -B2 -A40 "$pattern" "$f" | head -n 200; fi
+        } >&2
+    done
+    echo "$count"
+}
 
 # The modules the tests need, besides mod_otp; Apache::Test inherits only LoadModule lines.
 base_modules=(authn_core authz_core authz_user authz_host auth_basic authn_file
@@ -66,8 +167,15 @@ for mpm in "${mpms[@]}"; do
 
     log="$root/t/results/e2e-$mpm.log"
     t/TEST -clean >/dev/null 2>&1
-    OTP_MPM="$mpm" t/TEST -apxs "$apxs" -httpd_conf "$workdir/$inherit" -port select \
-        -servername 127.0.0.1 ${E2E_TEST_ARGS:-} 2>&1 | tee "$log"
+    if [[ -n $sanitize ]]; then
+        rm -rf "$san_dir" && mkdir -p "$san_dir" && chmod 1777 "$san_dir"
+        seen="$san_dir.child-$mpm"
+        rm -f "$seen"
+        watch_sanitized_children "$seen" &
+        watcher=$!
+    fi
+    OTP_MPM="$mpm" t/TEST -apxs "$apxs" "${httpd_args[@]}" -httpd_conf "$workdir/$inherit" \
+        -port select -servername 127.0.0.1 ${E2E_TEST_ARGS:-} 2>&1 | tee "$log"
     status=${PIPESTATUS[0]}
     [[ -f t/logs/error_log ]] && cp t/logs/error_log "$root/t/results/error_log-$mpm"
     # The browser test's screenshots (from a staged copy; in place they are there already).
@@ -84,6 +192,21 @@ for mpm in "${mpms[@]}"; do
         [[ $failed -eq 0 ]] && failed=1   # the run itself failed (or ran nothing)
     fi
     passed=$((tests - failed)); ((passed < 0)) && passed=0
+    if [[ -n $sanitize ]]; then
+        kill "$watcher" 2>/dev/null
+        wait "$watcher" 2>/dev/null
+        reports=$(sanitizer_reports "$mpm" "$log")
+        rm -rf "$root/t/results/sanitizer-$mpm"
+        cp -a "$san_dir" "$root/t/results/sanitizer-$mpm"
+        if [[ -s $seen ]]; then
+            echo "e2e[$mpm]: sanitizers: libasan preloaded in $(cat "$seen"); $reports report(s)"
+        else
+            echo "e2e[$mpm]: sanitizers: no httpd child had LD_PRELOAD and libasan mapped" >&2
+            reports=$((reports + 1))
+        fi
+        # Each report is a failure, even when every test passed.
+        failed=$((failed + reports))
+    fi
     echo "e2e[$mpm]: $passed passed, $failed failed"
     total_failed=$((total_failed + failed))
     total_passed=$((total_passed + passed))

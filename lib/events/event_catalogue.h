@@ -28,6 +28,7 @@ inline constexpr EventType kSessionEnded{"WEB_100027", "OTP session ended"};
 inline constexpr EventType kUsersFileReloaded{"WEB_100028", "OTP users file reloaded"};
 inline constexpr EventType kUsersFileReloadFailed{"WEB_100029", "OTP users file reload failed"};
 inline constexpr EventType kStoreError{"WEB_100030", "OTP state store error"};
+inline constexpr EventType kAddressLocked{"WEB_100031", "OTP client address locked out"};
 }  // namespace event
 
 // "2026-11-24T10:00:00.123Z"

@@ -1,8 +1,8 @@
 #include "login/csrf_token.h"
 
-#include "util/base64url.h"
+#include "crypto/constant_time.h"
 #include "crypto/digest.h"
-#include "otp/hotp.h"
+#include "util/base64url.h"
 
 namespace otp {
 

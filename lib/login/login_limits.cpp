@@ -1,23 +1,14 @@
 #include "login/login_limits.h"
 
 #include <algorithm>
-#include <charconv>
 
+#include "crypto/digest.h"
 #include "util/base64url.h"
 #include "util/codec.h"
-#include "crypto/digest.h"
+#include "util/numbers.h"
 
 namespace otp {
 namespace {
-
-constexpr char kSeparator = '\x1f';  // never in user names we accept, nor in paths
-
-std::optional<std::int64_t> to_number(const std::string& text) {
-    std::int64_t value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-    return value;
-}
 
 std::string attempt_key(std::string_view id) { return "attempt:" + std::string(id); }
 std::string tries_key(std::string_view id) { return "tries:" + std::string(id); }
@@ -38,7 +29,9 @@ std::optional<LoginAttempt> LoginLimits::create_attempt(std::string_view bound_u
     if (!random) return std::nullopt;
     LoginAttempt attempt{base64url_encode(*random), std::string(bound_user),
                          std::string(return_path)};
-    std::string record = attempt.bound_user + kSeparator + attempt.return_path;
+    // "<length of bound user>:<bound user><return path>": any byte may be in either.
+    std::string record =
+        std::to_string(attempt.bound_user.size()) + ':' + attempt.bound_user + attempt.return_path;
     if (store_.add(attempt_key(attempt.id), record, policy_.attempt_lifetime) != StoreStatus::ok)
         return std::nullopt;
     return attempt;
@@ -55,25 +48,43 @@ std::optional<LoginAttempt> LoginLimits::find_attempt(std::string_view id, bool*
     StoreStatus status = store_.get(attempt_key(id), &record);
     if (status == StoreStatus::error) *store_error = true;
     if (status != StoreStatus::ok) return std::nullopt;
-    std::string::size_type sep = record.find(kSeparator);
-    if (sep == std::string::npos) {
+    const std::string::size_type colon = record.find(':');
+    const auto length = colon == std::string::npos
+                            ? std::nullopt
+                            : parse_decimal<std::size_t>(std::string_view(record).substr(0, colon));
+    if (!length || *length > record.size() - colon - 1) {
         *store_error = true;
         return std::nullopt;
     }
-    return LoginAttempt{std::string(id), record.substr(0, sep), record.substr(sep + 1)};
+    return LoginAttempt{std::string(id), record.substr(colon + 1, *length),
+                        record.substr(colon + 1 + *length)};
 }
 
-Admission LoginLimits::admit(const LoginAttempt& attempt, std::string_view user, std::int64_t now) {
+std::string LoginLimits::address_key(std::string_view address) const {
+    return hex_encode(sha256(length_prefixed({"address", address})).substr(0, 16));
+}
+
+namespace {
+
+std::int64_t seconds_until(const std::string& expiry, std::int64_t now, std::int64_t fallback) {
+    auto until = parse_decimal<std::int64_t>(expiry);
+    return until && *until > now ? *until - now : fallback;
+}
+
+}  // namespace
+
+Admission LoginLimits::admit(const LoginAttempt* attempt, std::string_view user,
+                             std::string_view address, std::int64_t now) {
     Admission result;
     const std::string user_id = user_key(user);
     if (policy_.lockout) {
+        // A locked user is answered "locked" before anything is counted.
         std::string until;
         StoreStatus lock = store_.get("lock:" + user_id, &until);
         if (lock == StoreStatus::error) return result;
         if (lock == StoreStatus::ok) {
             result.verdict = GateVerdict::locked;
-            auto expiry = to_number(until);
-            result.retry_after = expiry && *expiry > now ? *expiry - now : policy_.lockout_ban;
+            result.retry_after = seconds_until(until, now, policy_.lockout_ban);
             return result;
         }
         // The ban is over: report the unlock once.
@@ -81,19 +92,42 @@ Admission LoginLimits::admit(const LoginAttempt& attempt, std::string_view user,
         if (notice == StoreStatus::error) return result;
         result.user_unlocked = notice == StoreStatus::ok;
     }
-
-    auto tries = store_.increment(tries_key(attempt.id), policy_.attempt_lifetime);
-    if (!tries) return result;
-    result.attempt_tries = *tries;
-    if (*tries > static_cast<std::int64_t>(policy_.allowed_retry)) {
-        result.verdict = GateVerdict::retries_exhausted;
-        return result;
+    if (!address.empty() && policy_.address_lockout) {
+        const std::string address_id = address_key(address);
+        GuardedCount count = store_.increment_unless(
+            "addr-guesses:" + address_id, policy_.address_window, "addr-lock:" + address_id);
+        if (count.status == GuardedCount::Status::error) return result;
+        if (count.status == GuardedCount::Status::blocked ||
+            count.count > static_cast<std::int64_t>(policy_.address_failures)) {
+            result.verdict = GateVerdict::address_locked;
+            result.retry_after = count.status == GuardedCount::Status::blocked
+                                     ? seconds_until(count.blocker, now, policy_.address_ban)
+                                     : policy_.address_ban;
+            return result;
+        }
+        result.address_guesses = count.count;
+    }
+    if (attempt) {
+        auto tries = store_.increment(tries_key(attempt->id), policy_.attempt_lifetime);
+        if (!tries) return result;
+        result.attempt_tries = *tries;
+        if (*tries > static_cast<std::int64_t>(policy_.allowed_retry)) {
+            result.verdict = GateVerdict::retries_exhausted;
+            return result;
+        }
     }
     if (policy_.lockout) {
-        auto guesses = store_.increment("guesses:" + user_id, policy_.lockout_window);
-        if (!guesses) return result;
-        result.user_guesses = *guesses;
-        if (*guesses > static_cast<std::int64_t>(policy_.lockout_failures)) {
+        // Counted only while no lock exists, in one step: the lock read above may be stale.
+        GuardedCount guesses = store_.increment_unless("guesses:" + user_id, policy_.lockout_window,
+                                                       "lock:" + user_id);
+        if (guesses.status == GuardedCount::Status::error) return result;
+        if (guesses.status == GuardedCount::Status::blocked) {
+            result.verdict = GateVerdict::locked;
+            result.retry_after = seconds_until(guesses.blocker, now, policy_.lockout_ban);
+            return result;
+        }
+        result.user_guesses = guesses.count;
+        if (guesses.count > static_cast<std::int64_t>(policy_.lockout_failures)) {
             // More parallel guesses than the lockout allows: refuse them without comparing.
             result.verdict = GateVerdict::locked;
             result.retry_after = policy_.lockout_ban;
@@ -104,13 +138,29 @@ Admission LoginLimits::admit(const LoginAttempt& attempt, std::string_view user,
     return result;
 }
 
-FailureOutcome LoginLimits::record_failure(const LoginAttempt&, std::string_view user,
+FailureOutcome LoginLimits::record_failure(std::string_view user, std::string_view address,
                                            const Admission& admission, std::int64_t now) {
     FailureOutcome outcome;
     const auto allowed = static_cast<std::int64_t>(policy_.allowed_retry);
     outcome.attempts_left =
         static_cast<int>(std::max<std::int64_t>(0, allowed - admission.attempt_tries));
     outcome.attempt_aborted = admission.attempt_tries >= allowed;
+
+    if (admission.address_guesses >= static_cast<std::int64_t>(policy_.address_failures) &&
+        policy_.address_lockout && !address.empty()) {
+        const std::string address_id = address_key(address);
+        StoreStatus lock =
+            store_.add("addr-lock:" + address_id, std::to_string(now + policy_.address_ban),
+                       policy_.address_ban);
+        if (lock == StoreStatus::error) outcome.store_ok = false;
+        if (lock == StoreStatus::ok) {
+            outcome.address_locked = true;
+            // Guesses counted after this see the lock (increment_unless), so clearing the
+            // counter cannot hand out extra guesses; it starts the next window afresh.
+            outcome.store_ok &= store_.remove("addr-guesses:" + address_id) != StoreStatus::error;
+        }
+    }
+
     if (!policy_.lockout ||
         admission.user_guesses < static_cast<std::int64_t>(policy_.lockout_failures))
         return outcome;
@@ -125,23 +175,29 @@ FailureOutcome LoginLimits::record_failure(const LoginAttempt&, std::string_view
     if (lock == StoreStatus::ok) {
         outcome.user_locked = true;
         outcome.ban_seconds = policy_.lockout_ban;
-        // Start the next window afresh once the ban ends; remember to report the unlock;
-        // end the user's sessions (a lockout must not leave a stolen session alive).
+        // Start the next window afresh once the ban ends (safe: see above); remember to
+        // report the unlock; end the user's sessions (a lockout must not leave a stolen
+        // session alive).
         bool ok = store_.remove("guesses:" + user_id) != StoreStatus::error;
         ok &=
             store_.add("locked-notice:" + user_id, "1",
                        policy_.lockout_ban + policy_.lockout_window + 86400) != StoreStatus::error;
         ok &= store_.put("revoked:" + user_id, std::to_string(now),
                          policy_.session_lifetime + policy_.lockout_ban) == StoreStatus::ok;
-        outcome.store_ok = ok;
+        outcome.store_ok &= ok;
     }
     return outcome;
 }
 
-void LoginLimits::record_success(const LoginAttempt& attempt, std::string_view user) {
+void LoginLimits::record_success(const LoginAttempt* attempt, std::string_view user,
+                                 std::string_view address, const Admission& admission) {
     store_.remove("guesses:" + user_key(user));
-    store_.remove(attempt_key(attempt.id));
-    store_.remove(tries_key(attempt.id));
+    if (admission.address_guesses > 0 && !address.empty())
+        store_.decrement("addr-guesses:" + address_key(address));
+    if (attempt) {
+        store_.remove(attempt_key(attempt->id));
+        store_.remove(tries_key(attempt->id));
+    }
 }
 
 std::optional<std::int64_t> LoginLimits::sessions_revoked_at(std::string_view user,
@@ -151,7 +207,7 @@ std::optional<std::int64_t> LoginLimits::sessions_revoked_at(std::string_view us
     StoreStatus status = store_.get("revoked:" + user_key(user), &value);
     if (status == StoreStatus::error) *store_error = true;
     if (status != StoreStatus::ok) return std::nullopt;
-    return to_number(value);
+    return parse_decimal<std::int64_t>(value);
 }
 
 }  // namespace otp

@@ -18,11 +18,17 @@
 namespace otp {
 
 struct LimitPolicy {
-    unsigned allowed_retry = 2;             // wrong codes per attempt; the n-th aborts it
-    bool lockout = true;                    // OTPLockout off: false
-    unsigned lockout_failures = 5;          // failures within the window lock the user ...
-    std::int64_t lockout_window = 300;      // ... seconds
-    std::int64_t lockout_ban = 900;         // for this long
+    unsigned allowed_retry = 2;         // wrong codes per attempt; the n-th aborts it
+    bool lockout = true;                // OTPLockout off: false
+    unsigned lockout_failures = 5;      // failures within the window lock the user ...
+    std::int64_t lockout_window = 300;  // ... seconds
+    std::int64_t lockout_ban = 900;     // for this long
+    // OTPAddressLockout (for ways in without attempts, i.e. Basic): failures from one client
+    // address, whatever the user names, lock that address.
+    bool address_lockout = true;
+    unsigned address_failures = 20;
+    std::int64_t address_window = 300;
+    std::int64_t address_ban = 900;
     std::int64_t attempt_lifetime = 900;    // an unused attempt expires after this
     std::int64_t session_lifetime = 28800;  // how long a session revocation must be remembered
 };
@@ -33,20 +39,22 @@ struct LoginAttempt {
     std::string return_path;  // where to go after success
 };
 
-enum class GateVerdict { proceed, retries_exhausted, locked, store_error };
+enum class GateVerdict { proceed, retries_exhausted, locked, address_locked, store_error };
 
 struct Admission {
     GateVerdict verdict = GateVerdict::store_error;
-    std::int64_t retry_after = 0;    // seconds, for locked
-    std::int64_t attempt_tries = 0;  // this guess's number in the attempt
-    std::int64_t user_guesses = 0;   // this guess's number for the user in the window
-    bool user_unlocked = false;      // a ban of this user ended since the last guess
+    std::int64_t retry_after = 0;      // seconds, for locked
+    std::int64_t attempt_tries = 0;    // this guess's number in the attempt
+    std::int64_t user_guesses = 0;     // this guess's number for the user in the window
+    std::int64_t address_guesses = 0;  // ... for the client address (0: not counted)
+    bool user_unlocked = false;        // a ban of this user ended since the last guess
 };
 
 struct FailureOutcome {
     int attempts_left = 0;
     bool attempt_aborted = false;  // this failure used up the attempt's retries
     bool user_locked = false;      // this failure locked the user
+    bool address_locked = false;   // this failure locked the client address
     std::int64_t ban_seconds = 0;
     bool store_ok = true;
 };
@@ -61,16 +69,25 @@ public:
     // nullopt when the attempt is unknown or expired; *store_error tells a failing store.
     std::optional<LoginAttempt> find_attempt(std::string_view id, bool* store_error);
 
-    Admission admit(const LoginAttempt& attempt, std::string_view user, std::int64_t now);
-    FailureOutcome record_failure(const LoginAttempt& attempt, std::string_view user,
+    // Counts one guess before its code is compared. `attempt` is null for ways in without
+    // attempts (Basic); `address` is empty where no address limit applies. Every counter is
+    // taken with increment_unless against its lock, so no interleaving of parallel requests
+    // gets more comparisons than the limits.
+    Admission admit(const LoginAttempt* attempt, std::string_view user, std::string_view address,
+                    std::int64_t now);
+    FailureOutcome record_failure(std::string_view user, std::string_view address,
                                   const Admission& admission, std::int64_t now);
-    void record_success(const LoginAttempt& attempt, std::string_view user);
+    // An accepted code: the user's count starts afresh, the attempt ends, and the address
+    // gets its guess back (the address lockout counts failures, not logins).
+    void record_success(const LoginAttempt* attempt, std::string_view user,
+                        std::string_view address, const Admission& admission);
 
     // Sessions of `user` issued at or before the returned time are revoked (lockout).
     std::optional<std::int64_t> sessions_revoked_at(std::string_view user, bool* store_error);
 
     // Store keys, exposed for tests that inspect the store.
     std::string user_key(std::string_view user) const;
+    std::string address_key(std::string_view address) const;
 
 private:
     StateStore& store_;

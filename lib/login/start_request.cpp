@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "util/ascii.h"
+#include "util/codec.h"
 #include "util/utf8.h"
 
 namespace otp {
@@ -123,13 +124,6 @@ std::variant<StartRequest, RequestError> parse_json(std::string_view body) {
 
 // ---- form ---------------------------------------------------------------------------------
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 // application/x-www-form-urlencoded decoding (WHATWG URL §5.1), except that a malformed
 // %-escape is an error instead of being passed through: the page never produces one.
 std::optional<std::string> form_decode(std::string_view s) {
@@ -140,7 +134,7 @@ std::optional<std::string> form_decode(std::string_view s) {
             out.push_back(' ');
         } else if (s[i] == '%') {
             if (i + 2 >= s.size()) return std::nullopt;  // truncated escape
-            const int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
+            const int hi = hex_digit_value(s[i + 1]), lo = hex_digit_value(s[i + 2]);
             if (hi < 0 || lo < 0) return std::nullopt;
             out.push_back(static_cast<char>((hi << 4) | lo));
             i += 2;

@@ -32,6 +32,8 @@
 #include <memory>
 #include <type_traits>
 
+#include "util/secure_wipe.h"
+
 #if !defined(OPENSSL_NO_DEPRECATED_3_0)
 #define OTP_HMAC_LOW_LEVEL 1
 #else
@@ -108,13 +110,6 @@ bool make_key_block(const EVP_MD* long_key_digest, std::string_view key, unsigne
     return EVP_Digest(key.data(), key.size(), block, &len, long_key_digest, nullptr) == 1;
 }
 
-// Zeroes key-derived material when it goes out of scope, whichever way the function exits.
-template <class T>
-struct Cleanse {
-    T& object;
-    ~Cleanse() { OPENSSL_cleanse(&object, sizeof object); }
-};
-
 #if OTP_HMAC_LOW_LEVEL
 
 // One-block compression primitives of each hash, for the precomputed-pad HMAC below.
@@ -160,13 +155,13 @@ public:
 
     explicit PrecomputedHmac(std::string_view key) {
         unsigned char key_block[Hash::kBlock];
-        Cleanse<decltype(key_block)> wipe{key_block};
+        WipeOnExit wipe(key_block);
         ok_ = make_key_block(Hash::md(), key, key_block, Hash::kBlock);
         compress_pads(key_block);
     }
     ~PrecomputedHmac() {
-        OPENSSL_cleanse(&inner_, sizeof inner_);
-        OPENSSL_cleanse(&outer_, sizeof outer_);
+        secure_wipe(inner_);
+        secure_wipe(outer_);
     }
     PrecomputedHmac(const PrecomputedHmac&) = delete;
     PrecomputedHmac& operator=(const PrecomputedHmac&) = delete;
@@ -210,7 +205,7 @@ private:
     // the two compressions issued back to back as in mac_counters.
     void compress_pads(const unsigned char* key_block) {
         unsigned char blocks[2][Hash::kBlock];
-        Cleanse<decltype(blocks)> wipe{blocks};
+        WipeOnExit wipe(blocks);
         for (std::size_t i = 0; i < Hash::kBlock; ++i) {
             blocks[0][i] = static_cast<unsigned char>(key_block[i] ^ 0x36);
             blocks[1][i] = static_cast<unsigned char>(key_block[i] ^ 0x5c);
@@ -245,7 +240,7 @@ public:
         const EVP_MD* md = Md();
         const int block_size = EVP_MD_get_block_size(md);
         unsigned char key_block[kMaxBlock];
-        Cleanse<decltype(key_block)> wipe{key_block};
+        WipeOnExit wipe(key_block);
         ok_ = inner_ && outer_ && work_ && block_size > 0 &&
               static_cast<std::size_t>(block_size) <= kMaxBlock &&
               make_key_block(md, key, key_block, block_size) &&
@@ -270,7 +265,7 @@ private:
     static bool start(EVP_MD_CTX* ctx, const EVP_MD* md, const unsigned char* key_block,
                       std::size_t block_size, unsigned char pad) {
         unsigned char block[kMaxBlock];
-        Cleanse<decltype(block)> wipe{block};
+        WipeOnExit wipe(block);
         for (std::size_t i = 0; i < block_size; ++i)
             block[i] = static_cast<unsigned char>(key_block[i] ^ pad);
         return EVP_DigestInit_ex(ctx, md, nullptr) == 1 &&
@@ -296,16 +291,22 @@ template <class Fn>
 auto with_hmac(HashAlgorithm algorithm, std::string_view key, Fn&& fn) {
 #if OTP_HMAC_LOW_LEVEL
     switch (algorithm) {
-        case HashAlgorithm::sha256: return fn(PrecomputedHmac<Sha256>(key));
-        case HashAlgorithm::sha512: return fn(PrecomputedHmac<Sha512>(key));
-        case HashAlgorithm::sha1: break;
+        case HashAlgorithm::sha256:
+            return fn(PrecomputedHmac<Sha256>(key));
+        case HashAlgorithm::sha512:
+            return fn(PrecomputedHmac<Sha512>(key));
+        case HashAlgorithm::sha1:
+            break;
     }
     return fn(PrecomputedHmac<Sha1>(key));
 #else
     switch (algorithm) {
-        case HashAlgorithm::sha256: return fn(EvpHmac<32, EVP_sha256>(key));
-        case HashAlgorithm::sha512: return fn(EvpHmac<64, EVP_sha512>(key));
-        case HashAlgorithm::sha1: break;
+        case HashAlgorithm::sha256:
+            return fn(EvpHmac<32, EVP_sha256>(key));
+        case HashAlgorithm::sha512:
+            return fn(EvpHmac<64, EVP_sha512>(key));
+        case HashAlgorithm::sha1:
+            break;
     }
     return fn(EvpHmac<20, EVP_sha1>(key));
 #endif
@@ -335,12 +336,11 @@ private:
 
 // Computes and compares the code of every counter in first..last (inclusive).
 template <class Hmac>
-std::optional<std::uint64_t> search_counters(const Hmac& hmac, unsigned digits,
-                                             std::uint64_t first, std::uint64_t last,
-                                             std::string_view code) {
+std::optional<std::uint64_t> search_counters(const Hmac& hmac, unsigned digits, std::uint64_t first,
+                                             std::uint64_t last, std::string_view code) {
     ConstantTimeMatch match;
     unsigned char macs[kBatch][Hmac::kSize];
-    for (std::uint64_t batch = first;; ) {
+    for (std::uint64_t batch = first;;) {
         // Counting the remaining candidates as last - batch avoids overflow at UINT64_MAX.
         const std::size_t n =
             static_cast<std::size_t>(std::min<std::uint64_t>(last - batch, kBatch - 1)) + 1;
@@ -348,20 +348,19 @@ std::optional<std::uint64_t> search_counters(const Hmac& hmac, unsigned digits,
         for (std::size_t i = 0; i < n; ++i) {
             const CodeBuffer candidate = format_code(dynamic_truncate(macs[i], Hmac::kSize));
             const std::string_view candidate_code = last_digits(candidate, digits);
-            match.offer(batch + i,
-                        CRYPTO_memcmp(candidate_code.data(), code.data(), digits) == 0);
+            match.offer(batch + i, CRYPTO_memcmp(candidate_code.data(), code.data(), digits) == 0);
         }
         if (last - batch < n) break;
         batch += n;
     }
-    OPENSSL_cleanse(macs, sizeof macs);
+    secure_wipe(macs);
     if (!hmac.ok()) return std::nullopt;
     return match.result();
 }
 
 std::optional<std::uint64_t> find_in_range(HashAlgorithm algorithm, std::string_view key,
-                                           unsigned digits, std::uint64_t first,
-                                           std::uint64_t last, std::string_view code) {
+                                           unsigned digits, std::uint64_t first, std::uint64_t last,
+                                           std::string_view code) {
     // The code's length is public (the user typed it), so refusing early leaks nothing.
     if (key.empty() || !digits_supported(digits) || code.size() != digits) return std::nullopt;
     return with_hmac(algorithm, key, [&](const auto& hmac) {
@@ -401,11 +400,6 @@ std::string totp_code(HashAlgorithm algorithm, std::string_view key, std::int64_
                       unsigned step_seconds, unsigned digits) {
     if (step_seconds == 0) return {};
     return hotp_code(algorithm, key, totp_step(unix_time, step_seconds), digits);
-}
-
-bool constant_time_equal(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 std::optional<std::uint64_t> find_hotp_counter(HashAlgorithm algorithm, std::string_view key,

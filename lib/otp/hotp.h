@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "crypto/constant_time.h"  // for files that still expect constant_time_equal here
 #include "crypto/hash_algorithm.h"
 
 namespace otp {
@@ -23,9 +24,6 @@ std::uint64_t totp_step(std::int64_t unix_time, unsigned step_seconds, std::int6
 
 std::string totp_code(HashAlgorithm algorithm, std::string_view key, std::int64_t unix_time,
                       unsigned step_seconds, unsigned digits);
-
-// Constant-time equality: the running time depends only on the lengths.
-bool constant_time_equal(std::string_view a, std::string_view b);
 
 // Searches counters first .. first + look_ahead (inclusive) for `code` (RFC 4226 §7.4
 // resynchronisation). Every candidate is computed and compared in constant time, so the

@@ -6,29 +6,6 @@
 namespace otp {
 namespace {
 
-bool is_unreserved(unsigned char c) {  // RFC 3986 §2.3
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_' || c == '~';
-}
-
-// Everything but the unreserved characters is escaped, byte by byte (so UTF-8 text becomes
-// %XX sequences), which keeps ':' '&' '=' '?' '/' inside names from changing the URI's structure.
-std::string percent_encode(std::string_view text) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(text.size());
-    for (unsigned char c : text) {
-        if (is_unreserved(c)) {
-            out.push_back(static_cast<char>(c));
-        } else {
-            out.push_back('%');
-            out.push_back(kHex[c >> 4]);
-            out.push_back(kHex[c & 0x0f]);
-        }
-    }
-    return out;
-}
-
 void append_parameter(std::string& uri, std::string_view name, std::string_view value) {
     uri.push_back(uri.find('?') == std::string::npos ? '?' : '&');
     uri.append(name);

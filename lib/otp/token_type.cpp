@@ -14,6 +14,8 @@
 #include <cstdint>
 
 #include "util/ascii.h"
+#include "util/error.h"
+#include "util/numbers.h"
 
 namespace otp {
 namespace {
@@ -24,49 +26,45 @@ const char kExpected[] =
     "expected HOTP, HOTP/E, HOTP/E/6..8, HOTP/Tnn or HOTP/Tnn/6..8, optionally followed by "
     "-SHA1, -SHA256 or -SHA512";
 
-bool fail(std::string* error, const std::string& reason) {
-    if (error) *error = reason;
-    return false;
-}
-
 bool parse_algorithm(std::string_view name, HashAlgorithm* out, std::string* error) {
-    if (name == "SHA1") *out = HashAlgorithm::sha1;
-    else if (name == "SHA256") *out = HashAlgorithm::sha256;
-    else if (name == "SHA512") *out = HashAlgorithm::sha512;
-    else return fail(error, "unknown algorithm suffix (expected -SHA1, -SHA256 or -SHA512)");
+    if (name == "SHA1")
+        *out = HashAlgorithm::sha1;
+    else if (name == "SHA256")
+        *out = HashAlgorithm::sha256;
+    else if (name == "SHA512")
+        *out = HashAlgorithm::sha512;
+    else
+        return set_error(error, "unknown algorithm suffix (expected -SHA1, -SHA256 or -SHA512)");
     return true;
 }
 
 bool parse_digits(std::string_view text, unsigned* out, std::string* error) {
     if (text.size() != 1 || text[0] < '6' || text[0] > '8')
-        return fail(error, "number of digits must be 6, 7 or 8");
+        return set_error(error, "number of digits must be 6, 7 or 8");
     *out = static_cast<unsigned>(text[0] - '0');
     return true;
 }
 
 bool parse_step(std::string_view text, unsigned* out, std::string* error) {
-    unsigned value = 0;
-    bool ok = !text.empty() && text.size() <= 4 && text[0] != '0';
-    for (std::size_t i = 0; ok && i < text.size(); ++i) {
-        ok = text[i] >= '0' && text[i] <= '9';
-        value = value * 10 + static_cast<unsigned>(text[i] - '0');
-    }
-    if (!ok || value < 1 || value > kMaxStepSeconds)
-        return fail(error, "time step must be a number of seconds from 1 to " +
-                               std::to_string(kMaxStepSeconds));
-    *out = value;
+    // No leading zero: a type has one spelling per step.
+    const std::optional<unsigned> value =
+        text.size() <= 4 && !starts_with(text, "0") ? parse_decimal<unsigned>(text) : std::nullopt;
+    if (!value || *value < 1 || *value > kMaxStepSeconds)
+        return set_error(error, "time step must be a number of seconds from 1 to " +
+                                    std::to_string(kMaxStepSeconds));
+    *out = *value;
     return true;
 }
 
 // "E", "E/8", "T30", "T30/8": what follows "HOTP/".
 bool parse_counter_info(std::string_view rest, TokenType* type, std::string* error) {
-    if (rest.empty()) return fail(error, std::string("unknown token type; ") + kExpected);
+    if (rest.empty()) return set_error(error, std::string("unknown token type; ") + kExpected);
     const std::size_t slash = rest.find('/');
     const std::string_view info = rest.substr(0, slash);
     if (slash != std::string_view::npos &&
         !parse_digits(rest.substr(slash + 1), &type->digits, error))
         return false;
-    if (info.empty()) return fail(error, std::string("unknown token type; ") + kExpected);
+    if (info.empty()) return set_error(error, std::string("unknown token type; ") + kExpected);
     if (info == "E") {
         type->kind = TokenKind::counter;
         return true;
@@ -76,20 +74,22 @@ bool parse_counter_info(std::string_view rest, TokenType* type, std::string* err
         return parse_step(info.substr(1), &type->step_seconds, error);
     }
     if (info == "e" || info[0] == 't')
-        return fail(error, "token types are case-sensitive (write HOTP, E and T in upper case)");
-    return fail(error, std::string("unknown token type; ") + kExpected);
+        return set_error(error,
+                         "token types are case-sensitive (write HOTP, E and T in upper case)");
+    return set_error(error, std::string("unknown token type; ") + kExpected);
 }
 
 // Names that are real token kinds elsewhere deserve a clearer message than "unknown".
 bool explain_foreign_type(std::string_view base, std::string* error) {
     const std::string_view algorithm = base.substr(0, base.find('/'));
     if (equals_ignoring_case(algorithm, "MOTP"))
-        return fail(error, "Mobile-OTP (MOTP) tokens are not supported");
+        return set_error(error, "Mobile-OTP (MOTP) tokens are not supported");
     if (equals_ignoring_case(algorithm, "OCRA"))
-        return fail(error, "OCRA tokens are not supported");
+        return set_error(error, "OCRA tokens are not supported");
     if (equals_ignoring_case(algorithm, "HOTP"))
-        return fail(error, "token types are case-sensitive (write HOTP, E and T in upper case)");
-    return fail(error, std::string("unknown token type; ") + kExpected);
+        return set_error(error,
+                         "token types are case-sensitive (write HOTP, E and T in upper case)");
+    return set_error(error, std::string("unknown token type; ") + kExpected);
 }
 
 }  // namespace

@@ -1,19 +1,21 @@
 #include "session/session_cookie.h"
 
 #include <fcntl.h>
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
+#include <cstdio>
 #include <memory>
 #include <new>
 
+#include "crypto/digest.h"
 #include "util/base64url.h"
 #include "util/codec.h"
-#include "crypto/digest.h"
+#include "util/error.h"
+#include "util/file_io.h"
+#include "util/secure_wipe.h"
 
 namespace otp {
 namespace {
@@ -32,9 +34,11 @@ const unsigned char* bytes(std::string_view s) {
 }
 unsigned char* bytes(std::string& s) { return reinterpret_cast<unsigned char*>(s.data()); }
 
-std::string aad() {
+// The fixed-length context and version come first, so appending the realm is unambiguous.
+std::string aad(std::string_view realm) {
     std::string a(kContext);
     a.push_back(static_cast<char>(kVersion));
+    a.append(realm);
     return a;
 }
 
@@ -108,26 +112,17 @@ std::size_t encoded_size(std::size_t plain) {
     return (raw * 4 + 2) / 3;
 }
 
-// Wipes buffers that held key or plaintext material when they go out of scope.
-struct Wipe {
-    std::string& s;
-    ~Wipe() {
-        if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
-    }
-};
-
 }  // namespace
 
 SessionSealer::SessionSealer(std::string key) : key_(std::move(key)) {}
 
-SessionSealer::~SessionSealer() {
-    if (!key_.empty()) OPENSSL_cleanse(key_.data(), key_.size());
-}
+SessionSealer::~SessionSealer() { secure_wipe(key_); }
 
-std::optional<std::string> SessionSealer::seal(const SessionClaims& claims) const try {
+std::optional<std::string> SessionSealer::seal(const SessionClaims& claims,
+                                               std::string_view realm) const try {
     if (!valid()) return std::nullopt;
     std::string plain = serialise(claims);
-    Wipe wipe_plain{plain};
+    WipeOnExit wipe_plain(plain);
     if (encoded_size(plain.size()) > kMaxSessionCookieBytes) return std::nullopt;
     if (plain.size() > static_cast<std::size_t>(INT32_MAX)) return std::nullopt;
 
@@ -136,7 +131,7 @@ std::optional<std::string> SessionSealer::seal(const SessionClaims& claims) cons
 
     CipherCtx ctx = new_ctx();
     if (!ctx) return std::nullopt;
-    const std::string additional = aad();
+    const std::string additional = aad(realm);
     std::string sealed;
     sealed.push_back(static_cast<char>(kVersion));
     sealed += *nonce;
@@ -168,7 +163,8 @@ std::optional<std::string> SessionSealer::seal(const SessionClaims& claims) cons
     return std::nullopt;
 }
 
-std::optional<SessionClaims> SessionSealer::open(std::string_view cookie_value) const try {
+std::optional<SessionClaims> SessionSealer::open(std::string_view cookie_value,
+                                                 std::string_view realm) const try {
     if (!valid() || cookie_value.size() > kMaxSessionCookieBytes) return std::nullopt;
     const std::optional<std::string> raw = base64url_decode(cookie_value);
     if (!raw || raw->size() < 1 + kNonceBytes + kTagBytes) return std::nullopt;
@@ -182,9 +178,9 @@ std::optional<SessionClaims> SessionSealer::open(std::string_view cookie_value) 
 
     CipherCtx ctx = new_ctx();
     if (!ctx) return std::nullopt;
-    const std::string additional = aad();
+    const std::string additional = aad(realm);
     std::string plain(ciphertext.size(), '\0');
-    Wipe wipe_plain{plain};
+    WipeOnExit wipe_plain(plain);
     int len = 0;
     if (EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
         EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, int(kNonceBytes), nullptr) != 1 ||
@@ -248,68 +244,64 @@ namespace {
 
 constexpr std::size_t kMaxKeyFileBytes = 4096;  // anything bigger is certainly not a key file
 
-struct Fd {
-    int fd;
-    ~Fd() {
-        if (fd >= 0) ::close(fd);
-    }
-};
-
-bool fail(std::string* error, const std::string& path, const std::string& reason) {
-    if (error) *error = path + ": " + reason;
-    return false;
+std::string octal_mode(mode_t mode) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode & 07777));
+    return buf;
 }
 
-bool all_hex(std::string_view s) {
-    for (char c : s)
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
-            return false;
-    return true;
+// A secret key: readable (and writable) by its owner only, 0600 or 0400, and owned by root or
+// by the user reading it. A key that others can read lets them forge sessions for every user;
+// one that others can write, or that belongs to someone else (who can chmod or replace it),
+// lets them choose the key.
+bool check_key_file_access(const std::string& path, const struct stat& st, std::string* error) {
+    const uid_t reader = ::geteuid();
+    if (st.st_uid != 0 && st.st_uid != reader)
+        return set_error(error, path + ": is owned by uid " + std::to_string(st.st_uid) +
+                                    ", not by root or by the user reading it (uid " +
+                                    std::to_string(reader) + "); chown root " + path +
+                                    " (and chmod 0600)");
+    const mode_t mode = st.st_mode & 07777;
+    if ((mode & ~static_cast<mode_t>(0600)) == 0) return true;
+    std::string problem;
+    const auto add = [&problem](const char* what) {
+        problem += problem.empty() ? what : std::string(", ") + what;
+    };
+    if (mode & S_IROTH) add("readable by all users");
+    if (mode & S_IWOTH) add("writable by all users");
+    if (mode & S_IRGRP) add("readable by its group");
+    if (mode & S_IWGRP) add("writable by its group");
+    if (problem.empty()) add("not a plain owner-only mode");
+    return set_error(error, path + ": is " + problem + " (mode " + octal_mode(mode) +
+                                "); a session key must be readable only by its owner: chmod 0600 " +
+                                path);
 }
 
 }  // namespace
 
 std::optional<std::string> load_session_key_file(const std::string& path, std::string* error) try {
-    Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY)};
-    if (file.fd < 0) {
-        fail(error, path, std::string("cannot open: ") + std::strerror(errno));
-        return std::nullopt;
-    }
     struct stat st;
-    if (::fstat(file.fd, &st) != 0) {
-        fail(error, path, std::string("cannot stat: ") + std::strerror(errno));
-        return std::nullopt;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        fail(error, path, "not a regular file");
-        return std::nullopt;
-    }
-    // A key every local user can read lets any of them forge sessions for every user.
-    if (st.st_mode & S_IROTH) {
-        fail(error, path,
-             "is readable by all users; restrict it (chmod o-rwx, readable only "
-             "by root and the httpd user or group)");
-        return std::nullopt;
-    }
+    // O_NONBLOCK: a FIFO planted at the path would otherwise block open() (and with it
+    // `apachectl configtest`) until a writer appears; open_regular_file refuses it at once.
+    // Regular files ignore O_NONBLOCK, so the flag is harmless for the read below.
+    const UniqueFd file =
+        open_regular_file(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, &st, error);
+    if (!file) return std::nullopt;
+    if (!check_key_file_access(path, st, error)) return std::nullopt;
     if (st.st_size > static_cast<off_t>(kMaxKeyFileBytes)) {
-        fail(error, path,
-             "is " + std::to_string(st.st_size) +
-                 " bytes; expected 64 hexadecimal characters or 32 raw bytes");
+        set_error(error, path + ": is " + std::to_string(st.st_size) +
+                             " bytes; expected 64 hexadecimal characters or 32 raw bytes");
         return std::nullopt;
     }
 
+    // One byte more than allowed, so that a file that grew since fstat is noticed. A fixed
+    // buffer, never reallocated: it holds the key.
     std::string content(kMaxKeyFileBytes + 1, '\0');
-    Wipe wipe_content{content};
+    WipeOnExit wipe_content(content);
     std::size_t got = 0;
-    while (got < content.size()) {
-        const ssize_t n = ::read(file.fd, content.data() + got, content.size() - got);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            fail(error, path, std::string("cannot read: ") + std::strerror(errno));
-            return std::nullopt;
-        }
-        if (n == 0) break;
-        got += static_cast<std::size_t>(n);
+    if (!read_fully(file.get(), content.data(), content.size(), &got)) {
+        set_errno_error(error, path + ": cannot read", errno);
+        return std::nullopt;
     }
     std::string_view text(content.data(), got);
 
@@ -317,10 +309,11 @@ std::optional<std::string> load_session_key_file(const std::string& path, std::s
     if (text.size() == kSessionKeyBytes) {
         // Random raw bytes are practically never all hex digits; 32 hex digits are a 16-byte
         // key typed by someone who ran "openssl rand -hex 16".
-        if (all_hex(text)) {
-            fail(error, path,
-                 "holds 32 hexadecimal characters (16 bytes); a session key needs "
-                 "64 hexadecimal characters (openssl rand -hex 32)");
+        if (is_hex(text)) {
+            set_error(error,
+                      path +
+                          ": holds 32 hexadecimal characters (16 bytes); a session key needs "
+                          "64 hexadecimal characters (openssl rand -hex 32)");
             return std::nullopt;
         }
         key = std::string(text);
@@ -329,32 +322,32 @@ std::optional<std::string> load_session_key_file(const std::string& path, std::s
         if (hex.size() >= 1 && hex.back() == '\n') hex.remove_suffix(1);
         if (hex.size() >= 1 && hex.back() == '\r') hex.remove_suffix(1);
         if (hex.size() != 2 * kSessionKeyBytes) {
-            fail(error, path,
-                 "is " + std::to_string(text.size()) +
-                     " bytes; expected 64 hexadecimal characters (optionally "
-                     "followed by a newline) or exactly 32 raw bytes");
+            set_error(error, path + ": is " + std::to_string(text.size()) +
+                                 " bytes; expected 64 hexadecimal characters (optionally "
+                                 "followed by a newline) or exactly 32 raw bytes");
             return std::nullopt;
         }
-        if (!all_hex(hex)) {
-            fail(error, path, "has 64 characters but not all are hexadecimal digits");
+        if (!is_hex(hex)) {
+            set_error(error, path + ": has 64 characters but not all are hexadecimal digits");
             return std::nullopt;
         }
         key = hex_decode(hex);
         if (!key) {
-            fail(error, path, "cannot decode the hexadecimal key");
+            set_error(error, path + ": cannot decode the hexadecimal key");
             return std::nullopt;
         }
     }
     bool all_zero = true;
     for (char c : *key) all_zero = all_zero && c == 0;
     if (all_zero) {
-        OPENSSL_cleanse(key->data(), key->size());
-        fail(error, path, "the key is all zero bytes; generate one with openssl rand -hex 32");
+        secure_wipe(*key);
+        set_error(error,
+                  path + ": the key is all zero bytes; generate one with openssl rand -hex 32");
         return std::nullopt;
     }
     return key;
 } catch (const std::bad_alloc&) {
-    fail(error, path, "out of memory");
+    set_error(error, path + ": out of memory");
     return std::nullopt;
 }
 

@@ -3,8 +3,10 @@
 //
 // Cookie value = base64url (no padding) of
 //     version (1 byte, 0x01) || nonce (12 random bytes) || ciphertext || tag (16 bytes)
-// with additional authenticated data "mod_otp session v1" || version, which binds the value to
-// this purpose: nothing else sealed with the same key can be passed off as a session.
+// with additional authenticated data "mod_otp session v1" || version || realm, which binds the
+// value to this purpose and to the realm that made it (the module's realm names the virtual
+// host, the protected section, the users file and the cookie name): nothing else sealed with
+// the same key, and no session of another realm, can be passed off as a session here.
 //
 // Nonces are random, which is safe for far more cookies than one key will ever seal (NIST SP
 // 800-38D §8.3 allows 2^32 random-nonce seals per key).
@@ -43,11 +45,14 @@ public:
 
     // std::nullopt if the key is unusable, randomness or the cipher fails, or the sealed value
     // would exceed kMaxSessionCookieBytes.
-    std::optional<std::string> seal(const SessionClaims& claims) const;
+    std::optional<std::string> seal(const SessionClaims& claims,
+                                    std::string_view realm = {}) const;
 
     // std::nullopt for anything that is not a value seal() made with this key: tampered,
-    // truncated, wrong version, wrong key, oversize, bad base64url, malformed plaintext.
-    std::optional<SessionClaims> open(std::string_view cookie_value) const;
+    // truncated, wrong version, wrong key, another realm, oversize, bad base64url, malformed
+    // plaintext.
+    std::optional<SessionClaims> open(std::string_view cookie_value,
+                                      std::string_view realm = {}) const;
 
 private:
     std::string key_;
@@ -70,10 +75,12 @@ SessionState check_session(const SessionClaims& claims, std::string_view locatio
 const char* session_state_name(SessionState state);  // "valid", "expired", … for logs
 
 // Reads an OTPSessionKeyFile: 64 hexadecimal characters (optionally followed by "\n" or
-// "\r\n"), or exactly 32 raw bytes. Refuses a file that is world-readable, not a regular
-// file, the wrong size, 32 hex characters (only 16 bytes of key: "openssl rand -hex 16"
-// is a likely mistake), or an all-zero key. On failure returns std::nullopt and sets *error
-// (if non-null) to "<path>: <reason>"; the reason never contains key material.
+// "\r\n"), or exactly 32 raw bytes. Refuses a file that is not a regular file (a FIFO is
+// refused at once, never waited on), that its group or other users may read or write (only
+// 0600 or 0400), that is owned by neither root nor the reading user (geteuid()), the wrong
+// size, 32 hex characters (only 16 bytes of key: "openssl rand -hex 16" is a likely
+// mistake), or an all-zero key. On failure returns std::nullopt and sets *error (if
+// non-null) to "<path>: <reason>"; the reason names the fix and never contains key material.
 std::optional<std::string> load_session_key_file(const std::string& path, std::string* error);
 
 }  // namespace otp

@@ -1,18 +1,7 @@
-#include <charconv>
-
 #include "store/state_store.h"
+#include "util/numbers.h"
 
 namespace otp {
-namespace {
-
-std::optional<std::int64_t> parse_number(const std::string& text) {
-    std::int64_t value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-    return value;
-}
-
-}  // namespace
 
 class KeyValueStateStore::Guard {
 public:
@@ -45,12 +34,52 @@ std::optional<std::int64_t> KeyValueStateStore::increment(std::string_view key,
                                                           std::int64_t ttl_seconds) {
     Guard guard(*this);
     if (!guard.locked()) return std::nullopt;
-    std::string k(key);
+    return increment_locked(std::string(key), ttl_seconds);
+}
+
+std::optional<std::int64_t> KeyValueStateStore::decrement(std::string_view key) {
+    Guard guard(*this);
+    if (!guard.locked()) return std::nullopt;
+    const std::string k(key);
     Record record;
     StoreStatus status = load(k, &record);
+    if (status == StoreStatus::not_found) return 0;
+    if (status != StoreStatus::ok) return std::nullopt;
+    auto current = parse_decimal<std::int64_t>(record.value);
+    if (!current) return std::nullopt;  // not a counter: refuse rather than reset it
+    const std::int64_t next = *current > 0 ? *current - 1 : 0;
+    record.value = std::to_string(next);
+    if (save(k, record) != StoreStatus::ok) return std::nullopt;
+    return next;
+}
+
+GuardedCount KeyValueStateStore::increment_unless(std::string_view key, std::int64_t ttl_seconds,
+                                                  std::string_view blocker) {
+    GuardedCount answer;
+    Guard guard(*this);
+    if (!guard.locked()) return answer;
+    Record lock;
+    StoreStatus status = load(std::string(blocker), &lock);
+    if (status == StoreStatus::ok) {
+        answer.status = GuardedCount::Status::blocked;
+        answer.blocker = std::move(lock.value);
+        return answer;
+    }
+    if (status != StoreStatus::not_found) return answer;
+    auto count = increment_locked(std::string(key), ttl_seconds);
+    if (!count) return answer;
+    answer.status = GuardedCount::Status::counted;
+    answer.count = *count;
+    return answer;
+}
+
+std::optional<std::int64_t> KeyValueStateStore::increment_locked(const std::string& key,
+                                                                 std::int64_t ttl_seconds) {
+    Record record;
+    StoreStatus status = load(key, &record);
     std::int64_t next = 1;
     if (status == StoreStatus::ok) {
-        auto current = parse_number(record.value);
+        auto current = parse_decimal<std::int64_t>(record.value);
         if (!current) return std::nullopt;  // not a counter: refuse rather than reset it
         next = *current + 1;
     } else if (status == StoreStatus::not_found) {
@@ -59,7 +88,7 @@ std::optional<std::int64_t> KeyValueStateStore::increment(std::string_view key,
         return std::nullopt;
     }
     record.value = std::to_string(next);
-    if (save(k, record) != StoreStatus::ok) return std::nullopt;
+    if (save(key, record) != StoreStatus::ok) return std::nullopt;
     return next;
 }
 
@@ -71,7 +100,7 @@ std::optional<bool> KeyValueStateStore::advance(std::string_view key, std::uint6
     Record record;
     StoreStatus status = load(k, &record);
     if (status == StoreStatus::ok) {
-        auto current = parse_number(record.value);
+        auto current = parse_decimal<std::int64_t>(record.value);
         if (!current) return std::nullopt;
         if (*current >= 0 && static_cast<std::uint64_t>(*current) >= value) return false;
     } else if (status != StoreStatus::not_found) {

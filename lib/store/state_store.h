@@ -15,6 +15,14 @@ namespace otp {
 
 enum class StoreStatus { ok, exists, not_found, error };
 
+// The answer of increment_unless.
+struct GuardedCount {
+    enum class Status { counted, blocked, error };
+    Status status = Status::error;
+    std::int64_t count = 0;  // counted: the counter's new value
+    std::string blocker;     // blocked: the blocking entry's value
+};
+
 class StateStore {
 public:
     virtual ~StateStore() = default;
@@ -26,6 +34,15 @@ public:
     // the new value. A new entry lives ttl_seconds; incrementing keeps the original expiry.
     virtual std::optional<std::int64_t> increment(std::string_view key,
                                                   std::int64_t ttl_seconds) = 0;
+    // Subtracts 1 from a live counter (never below 0) and returns the new value; a missing or
+    // expired entry stays missing (0). Gives back a guess that turned out to be no failure.
+    virtual std::optional<std::int64_t> decrement(std::string_view key) = 0;
+    // One atomic step: when a live entry exists under `blocker` (a lock), answers blocked with
+    // its value and counts nothing; otherwise increments `key` as increment() does. Admission
+    // needs both in one step: a request that saw "not locked" and counted later could start a
+    // counter afresh that the lock had just cleared, and get more guesses than the limit.
+    virtual GuardedCount increment_unless(std::string_view key, std::int64_t ttl_seconds,
+                                          std::string_view blocker) = 0;
     // Stores `value` only if no live entry exists or the stored number is smaller; returns
     // true if it stored. (Replay protection: a time step may only move forward.)
     virtual std::optional<bool> advance(std::string_view key, std::uint64_t value,
@@ -45,6 +62,9 @@ public:
     StoreStatus add(std::string_view key, std::string_view value,
                     std::int64_t ttl_seconds) override;
     std::optional<std::int64_t> increment(std::string_view key, std::int64_t ttl_seconds) override;
+    std::optional<std::int64_t> decrement(std::string_view key) override;
+    GuardedCount increment_unless(std::string_view key, std::int64_t ttl_seconds,
+                                  std::string_view blocker) override;
     std::optional<bool> advance(std::string_view key, std::uint64_t value,
                                 std::int64_t ttl_seconds) override;
     StoreStatus put(std::string_view key, std::string_view value,
@@ -68,6 +88,8 @@ protected:
 
 private:
     class Guard;
+    // increment() with the store lock already held.
+    std::optional<std::int64_t> increment_locked(const std::string& key, std::int64_t ttl_seconds);
 };
 
 // A process-local store with a clock that tests can set.

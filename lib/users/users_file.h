@@ -2,6 +2,10 @@
 // (pam_oath, oathtool) or the mod_authn_otp layout. Parsed once into a compact in-memory index
 // whose lookup cost does not depend on the number of users (1,000,000 users must load in well
 // under a second and take < 200 bytes per user).
+//
+// The one header for the rest of the code. Behind it, one job per file: line_parser.h (the
+// tokenizer and both layouts), users_index.cpp (the index), huge_page_allocator.h (where the
+// index keeps its arrays), users_writeback.cpp (the locked rewrite) and file_identity.h.
 #pragma once
 
 #include <cstdint>
@@ -28,12 +32,12 @@ struct TokenRecord {
     TokenType type;
     std::string user;
     PinMode pin_mode = PinMode::none;
-    std::string pin;          // only for PinMode::pin
-    std::string secret;       // raw key bytes (decoded from hex)
-    bool has_counter = false; // the COUNTER field was present
-    std::int64_t counter = 0; // as written in the file (meaning depends on the layout)
-    std::string last_otp;     // LASTOTP field, empty when absent
-    unsigned line_number = 0; // 1-based line in the file it came from
+    std::string pin;           // only for PinMode::pin
+    std::string secret;        // raw key bytes (decoded from hex)
+    bool has_counter = false;  // the COUNTER field was present
+    std::int64_t counter = 0;  // as written in the file (meaning depends on the layout)
+    std::string last_otp;      // LASTOTP field, empty when absent
+    unsigned line_number = 0;  // 1-based line in the file it came from
 
     // First counter value a new code may have: for the oath layout counter+1 once a code was
     // accepted (LASTOTP present), else counter (liboath accepts counter itself until then);
@@ -69,9 +73,9 @@ public:
 
     std::size_t user_count() const;
     std::size_t token_count() const;
-    std::size_t memory_bytes() const;     // approximate heap use of the index
+    std::size_t memory_bytes() const;  // approximate heap use of the index
     UsersFileLayout layout() const;
-    const FileIdentity& identity() const; // of the file when it was read (zero for parse())
+    const FileIdentity& identity() const;  // of the file when it was read (zero for parse())
 
 private:
     UsersIndex();
@@ -87,11 +91,16 @@ private:
 // reason. A stale regular `.new` (single link) left by a crash is removed under the lock.
 // The lock is an exclusive fcntl write lock on `<file>.lock`, as pam_oath takes it, so
 // pam_oath/oathtool and mod_otp can share one file. Released by the destructor.
+//
+// The wait for the lock is bounded: begin() tries it without blocking, with short sleeps, for
+// at most kUsersFileLockWaitMs (retries after another writer got in count against the same
+// bound), then fails with an error naming the lock file; callers refuse the code (store_error).
+constexpr int kUsersFileLockWaitMs = 2000;
+
 class UsersFileTransaction {
 public:
     static std::unique_ptr<UsersFileTransaction> begin(const std::string& path,
-                                                       UsersFileLayout layout,
-                                                       std::string* error);
+                                                       UsersFileLayout layout, std::string* error);
     ~UsersFileTransaction();
     UsersFileTransaction(const UsersFileTransaction&) = delete;
     UsersFileTransaction& operator=(const UsersFileTransaction&) = delete;

@@ -6,13 +6,12 @@ namespace otp {
 namespace {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
+constexpr char kUpperHexDigits[] = "0123456789ABCDEF";
 constexpr char kBase32Alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
+bool is_unreserved(unsigned char c) {  // RFC 3986 §2.3
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~';
 }
 
 int base32_value(char c) {
@@ -35,13 +34,22 @@ std::string hex_encode(std::string_view bytes) {
 }
 
 std::optional<std::string> hex_decode(std::string_view text) {
-    if (text.size() % 2 != 0) return std::nullopt;
     std::string out;
-    out.reserve(text.size() / 2);
-    for (std::size_t i = 0; i < text.size(); i += 2) {
-        int hi = hex_value(text[i]), lo = hex_value(text[i + 1]);
-        if (hi < 0 || lo < 0) return std::nullopt;
-        out.push_back(static_cast<char>((hi << 4) | lo));
+    if (!hex_decode_append(text, &out)) return std::nullopt;
+    return out;
+}
+
+std::string percent_encode(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (unsigned char c : text) {
+        if (is_unreserved(c)) {
+            out.push_back(static_cast<char>(c));
+        } else {
+            out.push_back('%');
+            out.push_back(kUpperHexDigits[c >> 4]);
+            out.push_back(kUpperHexDigits[c & 0x0f]);
+        }
     }
     return out;
 }

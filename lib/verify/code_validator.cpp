@@ -1,29 +1,37 @@
 #include "verify/code_validator.h"
 
-#include "util/codec.h"
+#include "crypto/constant_time.h"
 #include "crypto/digest.h"
 #include "otp/hotp.h"
+#include "util/codec.h"
 
 namespace otp {
 namespace {
 
-// The code part of `password` for `token`, or nullopt if the PIN part does not fit.
-std::optional<std::string_view> split_code(const TokenRecord& token, unsigned digits,
-                                           std::string_view password, PinUse pin_use) {
-    if (pin_use == PinUse::not_used) return password;
-    if (password.size() < digits) return std::nullopt;
-    std::string_view pin = password.substr(0, password.size() - digits);
-    std::string_view code = password.substr(password.size() - digits);
+// The code part of `password` for `token`, and whether the PIN part fits. A password too
+// short for a code yields a code of the right length that no token produces (so the caller
+// still spends the comparisons), with pin_ok false.
+struct SplitPassword {
+    std::string code;
+    bool pin_ok = false;
+};
+
+SplitPassword split_code(const TokenRecord& token, unsigned digits, std::string_view password,
+                         PinUse pin_use) {
+    if (pin_use == PinUse::not_used) return {std::string(password), password.size() == digits};
+    if (password.size() < digits) return {std::string(digits, 'x'), false};
+    const std::string_view pin = password.substr(0, password.size() - digits);
+    SplitPassword split{std::string(password.substr(password.size() - digits)), false};
     switch (token.pin_mode) {
         case PinMode::none:
         case PinMode::external:  // another provider checked the PIN: the password is the code
-            if (!pin.empty()) return std::nullopt;
+            split.pin_ok = pin.empty();
             break;
         case PinMode::pin:
-            if (!constant_time_equal(pin, token.pin)) return std::nullopt;
+            split.pin_ok = constant_time_equal(pin, token.pin);
             break;
     }
-    return code;
+    return split;
 }
 
 unsigned digits_of(const TokenRecord& token, const OtpPolicy& policy) {
@@ -39,16 +47,18 @@ ValidationResult result(ValidationOutcome outcome, const char* pipe, std::string
 }
 
 ValidationResult check_totp(const TokenRecord& token, const UsersSource& users, StateStore& store,
-                            const OtpPolicy& policy, std::string_view code, std::int64_t now) {
+                            const OtpPolicy& policy, std::string_view code, bool pin_ok,
+                            std::int64_t now) {
     const unsigned step = step_of(token, policy);
     // The mod_authn_otp layout keeps a per-token clock drift, counted in time steps.
     if (users.index.layout() == UsersFileLayout::mod_authn_otp && token.has_counter)
         now += token.counter * static_cast<std::int64_t>(step);
     auto matched = find_totp_step(token.type.algorithm, token.secret, digits_of(token, policy),
                                   step, now, policy.totp_window, code);
-    if (!matched) return result(ValidationOutcome::invalid_otp, "totp", "wrong code");
-    // Keep the replay record for as long as any step it covers can still be presented.
-    const std::int64_t ttl = static_cast<std::int64_t>(2 * policy.totp_window + 2) * step;
+    if (!matched || !pin_ok) return result(ValidationOutcome::invalid_otp, "totp", "wrong code");
+    // Keep the replay record for as long as any step it covers can still be presented, in
+    // any location that shares this users file.
+    const std::int64_t ttl = static_cast<std::int64_t>(2 * kMaxTotpWindow + 2) * step;
     auto advanced = store.advance(totp_replay_key(token), *matched, ttl);
     if (!advanced) return result(ValidationOutcome::store_error, "totp", "state store unavailable");
     if (!*advanced)
@@ -57,15 +67,19 @@ ValidationResult check_totp(const TokenRecord& token, const UsersSource& users, 
 }
 
 ValidationResult check_hotp(const TokenRecord& hint, const UsersSource& users,
-                            const OtpPolicy& policy, std::string_view code, std::int64_t now) {
+                            const OtpPolicy& policy, std::string_view code, bool pin_ok,
+                            std::int64_t now, std::string_view client_address) {
     const UsersFileLayout layout = users.index.layout();
     const unsigned digits = digits_of(hint, policy);
+    // A cheap check against the in-memory index first, so wrong codes never touch the file.
+    // Computed before the PIN is looked at, so a wrong PIN costs the same time.
+    const bool matched = find_hotp_counter(hint.type.algorithm, hint.secret, digits,
+                                           hint.next_counter(layout), policy.hotp_look_ahead, code)
+                             .has_value();
+    if (!pin_ok) return result(ValidationOutcome::invalid_otp, "hotp", "wrong code");
     if (!hint.last_otp.empty() && constant_time_equal(code, hint.last_otp))
         return result(ValidationOutcome::replay, "hotp", "code already used");
-    // A cheap check against the in-memory index first, so wrong codes never touch the file.
-    if (!find_hotp_counter(hint.type.algorithm, hint.secret, digits, hint.next_counter(layout),
-                           policy.hotp_look_ahead, code))
-        return result(ValidationOutcome::invalid_otp, "hotp", "wrong code");
+    if (!matched) return result(ValidationOutcome::invalid_otp, "hotp", "wrong code");
 
     // Decide again under the users file lock with the counter as the file says now, so
     // concurrent requests (and pam_oath) can never both use one code.
@@ -79,7 +93,7 @@ ValidationResult check_hotp(const TokenRecord& hint, const UsersSource& users,
         if (!counter)
             return result(ValidationOutcome::replay, "hotp",
                           "code already used (the counter has moved past it)");
-        if (!transaction->record_counter(token, *counter, code, now, &error))
+        if (!transaction->record_counter(token, *counter, code, now, &error, client_address))
             return result(ValidationOutcome::store_error, "hotp",
                           "users file write-back failed: " + error);
         return result(ValidationOutcome::accepted, "hotp", "");
@@ -118,8 +132,9 @@ std::string totp_replay_key(const TokenRecord& token) {
 }
 
 ValidationResult validate_code(const UsersSource& users, StateStore& store, const OtpPolicy& policy,
-                               std::string_view user, std::string_view password, PinUse pin_use,
-                               std::int64_t now) {
+                               std::optional<TokenKind> only_kind, std::string_view user,
+                               std::string_view password, PinUse pin_use, std::int64_t now,
+                               std::string_view client_address) {
     const std::vector<TokenRecord> tokens = users.index.tokens_for(user);
     if (tokens.empty()) {
         spend_like_a_validation(policy);
@@ -128,12 +143,12 @@ ValidationResult validate_code(const UsersSource& users, StateStore& store, cons
     // Several tokens: each is tried; the most telling refusal is reported.
     ValidationResult refused = result(ValidationOutcome::invalid_otp, "", "wrong PIN or code");
     for (const TokenRecord& token : tokens) {
-        if (policy.only_kind && token.type.kind != *policy.only_kind) continue;
-        auto code = split_code(token, digits_of(token, policy), password, pin_use);
-        if (!code || code->size() != digits_of(token, policy)) continue;
-        ValidationResult outcome = token.type.kind == TokenKind::time
-                                       ? check_totp(token, users, store, policy, *code, now)
-                                       : check_hotp(token, users, policy, *code, now);
+        if (only_kind && token.type.kind != *only_kind) continue;
+        const SplitPassword split = split_code(token, digits_of(token, policy), password, pin_use);
+        ValidationResult outcome =
+            token.type.kind == TokenKind::time
+                ? check_totp(token, users, store, policy, split.code, split.pin_ok, now)
+                : check_hotp(token, users, policy, split.code, split.pin_ok, now, client_address);
         if (outcome.outcome == ValidationOutcome::accepted) return outcome;
         if (outcome.outcome != ValidationOutcome::invalid_otp ||
             refused.outcome == ValidationOutcome::invalid_otp)

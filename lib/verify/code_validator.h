@@ -15,12 +15,15 @@
 namespace otp {
 
 struct OtpPolicy {
-    unsigned default_digits = 6;         // OTPDigits: for token types that do not say
-    unsigned default_step = 30;          // OTPTimeStep
-    unsigned totp_window = 1;            // OTPWindow: steps either side of now
-    unsigned hotp_look_ahead = 10;       // OTPHOTPLookAhead
-    std::optional<TokenKind> only_kind;  // OTPValidationPipe totp/hotp: only these tokens
+    unsigned default_digits = 6;    // OTPDigits: for token types that do not say
+    unsigned default_step = 30;     // OTPTimeStep
+    unsigned totp_window = 1;       // OTPWindow: steps either side of now
+    unsigned hotp_look_ahead = 10;  // OTPHOTPLookAhead
 };
+
+// OTPWindow's largest value. Replay records cover it whatever the accepting location's own
+// window, so a code accepted where the window is small cannot be replayed where it is larger.
+constexpr unsigned kMaxTotpWindow = 10;
 
 enum class PinUse {
     in_password,  // Basic: password = PIN + code (PIN "-" or "+": code only)
@@ -50,9 +53,12 @@ struct UsersSource {
     const std::string& path;
 };
 
+// Compares the code with the user's tokens (only those of `only_kind` when set). Every token
+// costs the same HMACs whether its PIN matched or not, so the time taken tells neither.
 ValidationResult validate_code(const UsersSource& users, StateStore& store, const OtpPolicy& policy,
-                               std::string_view user, std::string_view password, PinUse pin_use,
-                               std::int64_t now);
+                               std::optional<TokenKind> only_kind, std::string_view user,
+                               std::string_view password, PinUse pin_use, std::int64_t now,
+                               std::string_view client_address = {});
 
 // The store key that remembers the newest accepted time step of a TOTP token. Derived by
 // hashing, so an external store (memcache, redis) never sees user names or secrets.

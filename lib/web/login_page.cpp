@@ -4,11 +4,12 @@
 #include <new>
 #include <optional>
 
-#include "util/base64url.h"
 #include "crypto/digest.h"
+#include "util/base64url.h"
+#include "util/codec.h"
 #include "util/json_body.h"
-#include "web/login_page_assets.h"
 #include "util/utf8.h"
+#include "web/login_page_assets.h"
 
 namespace otp {
 
@@ -112,26 +113,6 @@ bool is_placeholder_char(char c) {
            c == '.' || c == '-' || c == ':';
 }
 
-// Percent-encodes a query parameter value (RFC 3986 unreserved characters stay as they are);
-// language tags never need it, but the model's lang comes from outside this file.
-std::string query_value(std::string_view value) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (char c : value) {
-        const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                                (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-                                c == '~';
-        if (unreserved) {
-            out.push_back(c);
-        } else {
-            out.push_back('%');
-            out.push_back(kHex[(static_cast<unsigned char>(c) >> 4) & 0xf]);
-            out.push_back(kHex[static_cast<unsigned char>(c) & 0xf]);
-        }
-    }
-    return out;
-}
-
 // "a/b?x=1&otp_lang=sv#f" + "otp_lang=en" -> "a/b?x=1&otp_lang=en": the page's own language
 // parameters are replaced, everything else is kept.
 std::string url_with_params(std::string_view base, std::string_view params) {
@@ -233,7 +214,7 @@ private:
             action += action.find('?') == std::string::npos ? '?' : '&';
             action += kLanguageQueryParam;
             action += '=';
-            action += query_value(m_.lang);
+            action += percent_encode(m_.lang);
         }
         return action;
     }
@@ -369,7 +350,7 @@ private:
             } else {
                 out += "<li><a href=\"" +
                        page_link(std::string(kLanguageQueryParam) + "=" +
-                                 query_value(normalize_language_tag(raw))) +
+                                 percent_encode(normalize_language_tag(raw))) +
                        "\" hreflang=\"" + code + "\" lang=\"" + code + "\">" + name + "</a></li>\n";
             }
         }
@@ -380,7 +361,7 @@ private:
     std::string cookie_banner() const {
         if (!m_.show_cookie_banner) return {};
         const std::string lang_param = std::string(kLanguageQueryParam) + "=" +
-                                       query_value(m_.lang) + "&" + kLanguageConsentParam + "=";
+                                       percent_encode(m_.lang) + "&" + kLanguageConsentParam + "=";
         return "<section id=\"otp-cookie-banner\" class=\"banner\" "
                "aria-labelledby=\"otp-cookie-title\">\n<h2 id=\"otp-cookie-title\">" +
                etr("allow-cookies-title") + "</h2>\n<p>" + etr("allow-cookies-body") +
@@ -465,8 +446,31 @@ private:
 
 }  // namespace
 
-std::string render_login_page(const Translations& translations, const PageModel& model,
+std::string same_origin_link(std::string_view url) {
+    // Browsers strip leading controls and spaces, drop tabs and newlines anywhere in a URL and
+    // read "\\" as "/" in http(s) URLs: " /\t/evil.example" and "/\\evil.example" are
+    // "//evil.example" to them.
+    while (!url.empty() && static_cast<unsigned char>(url[0]) <= 0x20) url.remove_prefix(1);
+    const std::size_t lead = url.find_first_not_of("/\\\t\r\n");
+    if (url.empty() || (url[0] != '/' && url[0] != '\\')) {
+        // A relative reference stays relative, unless its first segment has a colon: then a
+        // browser reads a scheme ("javascript:", "https:").
+        const std::size_t colon = url.find(':');
+        if (colon != std::string_view::npos && colon < url.find_first_of("/?#\\"))
+            return "/";
+        return std::string(url);
+    }
+    return "/" + std::string(url.substr(lead == std::string_view::npos ? url.size() : lead));
+}
+
+std::string render_login_page(const Translations& translations, const PageModel& given,
                               const std::string& custom_template) try {
+    // Every link the page builds is a path on this origin, whatever the request looked like
+    // (a request for "//evil.example/" under <Location /> must not give links to that host).
+    PageModel model = given;
+    for (std::string* link : {&model.page_url, &model.cancel_url, &model.verified_redirect,
+                              &model.start_url})
+        if (!link->empty()) *link = same_origin_link(*link);
     const PageRenderer renderer(translations, model);
     return renderer.render(custom_template.empty() ? page_assets::kTemplate
                                                    : std::string_view(custom_template));

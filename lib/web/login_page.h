@@ -91,6 +91,13 @@ struct PageModel {
                                    // attempts_left == 0
 };
 
+// A link target a browser can only resolve on the page's own origin: a leading run of slashes
+// and backslashes (with the tabs and newlines browsers drop from URLs) becomes one "/"
+// ("//evil.example/x" -> "/evil.example/x"), and a relative reference whose first segment has
+// a colon (a scheme: "javascript:", "https:") becomes "/". Other paths and relative references
+// are returned unchanged. render_login_page() applies it to every URL of the model.
+std::string same_origin_link(std::string_view url);
+
 // Renders the page. custom_template empty = the built-in template. Returns "" only if memory
 // runs out.
 std::string render_login_page(const Translations& translations, const PageModel& model,

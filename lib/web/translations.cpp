@@ -9,6 +9,7 @@
 #include <new>
 
 #include "util/ascii.h"
+#include "util/error.h"
 
 namespace otp {
 namespace {
@@ -111,9 +112,7 @@ bool is_language_tag(std::string_view tag) {
     return true;
 }
 
-std::string normalize_language_tag(std::string_view tag) {
-    return ascii_lowercase(tag);
-}
+std::string normalize_language_tag(std::string_view tag) { return ascii_lowercase(tag); }
 
 const char* language_direction(std::string_view lang) {
     const std::string tag = normalize_language_tag(lang);
@@ -195,23 +194,18 @@ std::vector<std::string> Translations::keys(std::string_view lang) const {
 
 bool Translations::load_directory(const std::string& dir, std::string* error) try {
     namespace fs = std::filesystem;
-    auto fail = [error](const std::string& message) {
-        if (error) *error = message;
-        return false;
-    };
-
     std::error_code ec;
     std::vector<fs::path> files;
     fs::directory_iterator it(dir, ec), end;
-    if (ec) return fail(dir + ": cannot read directory: " + ec.message());
+    if (ec) return set_error(error, dir + ": cannot read directory: " + ec.message());
     for (; it != end; it.increment(ec)) {
-        if (ec) return fail(dir + ": cannot read directory: " + ec.message());
+        if (ec) return set_error(error, dir + ": cannot read directory: " + ec.message());
         const std::string name = it->path().filename().string();
         if (name.empty() || name[0] == '.') continue;
         if (name.size() <= 5 || name.compare(name.size() - 5, 5, ".json") != 0) continue;
         files.push_back(it->path());
     }
-    if (ec) return fail(dir + ": cannot read directory: " + ec.message());
+    if (ec) return set_error(error, dir + ": cannot read directory: " + ec.message());
     std::sort(files.begin(), files.end());
 
     // Build on a copy so that a bad file leaves the catalogues as they were.
@@ -220,36 +214,35 @@ bool Translations::load_directory(const std::string& dir, std::string* error) tr
         const std::string path = file.string();
         const std::string stem = file.stem().string();
         if (!is_language_tag(stem))
-            return fail(path +
-                        ": the file name must be a language tag followed by .json "
-                        "(for example de.json or pt-BR.json)");
-        if (!fs::is_regular_file(file, ec)) return fail(path + ": not a regular file");
+            return set_error(error, path +
+                                        ": the file name must be a language tag followed by .json "
+                                        "(for example de.json or pt-BR.json)");
+        if (!fs::is_regular_file(file, ec)) return set_error(error, path + ": not a regular file");
         const std::uintmax_t size = fs::file_size(file, ec);
-        if (ec) return fail(path + ": " + ec.message());
-        if (size > kMaxTranslationFileBytes) return fail(path + ": larger than 1 MiB");
+        if (ec) return set_error(error, path + ": " + ec.message());
+        if (size > kMaxTranslationFileBytes) return set_error(error, path + ": larger than 1 MiB");
 
         json_error_t jerr;
         Json root(json_load_file(path.c_str(), JSON_REJECT_DUPLICATES, &jerr), json_decref);
         if (!root)
-            return fail(path + ":" + std::to_string(jerr.line) + ":" + std::to_string(jerr.column) +
-                        ": " + jerr.text);
+            return set_error(error, path + ":" + std::to_string(jerr.line) + ":" +
+                                        std::to_string(jerr.column) + ": " + jerr.text);
         if (!json_is_object(root.get()))
-            return fail(path + ": must be a JSON object of \"key\": \"text\" pairs");
+            return set_error(error, path + ": must be a JSON object of \"key\": \"text\" pairs");
 
         Catalogue& catalogue = merged[normalize_language_tag(stem)];
         const char* key;
         json_t* value;
         json_object_foreach(root.get(), key, value) {
             if (!json_is_string(value))
-                return fail(path + ": the value of \"" + key + "\" is not a string");
+                return set_error(error, path + ": the value of \"" + key + "\" is not a string");
             catalogue[key] = std::string(json_string_value(value), json_string_length(value));
         }
     }
     catalogues_ = std::move(merged);
     return true;
 } catch (const std::bad_alloc&) {
-    if (error) *error = dir + ": out of memory";
-    return false;
+    return set_error(error, dir + ": out of memory");
 }
 
 // ---- language negotiation -----------------------------------------------------------------
@@ -363,8 +356,7 @@ std::string choose_language(const Translations& translations, std::string_view c
         }
         // Then a more specific catalogue: "sv" is happy with "sv-fi".
         for (const std::string& tag : available)
-            if (starts_with(tag, range.tag + "-") && !refused(tag))
-                return tag;
+            if (starts_with(tag, range.tag + "-") && !refused(tag)) return tag;
     }
     return kDefaultLanguage;
 } catch (const std::bad_alloc&) {

@@ -1,16 +1,23 @@
 #include "mod_otp/basic/authn_provider.h"
 
-#include <charconv>
-#include <exception>
+#include <apr_base64.h>
+#include <apr_lib.h>
 
-#include "mod_otp/http/clock.h"
-#include "verify/code_validator.h"
+#include <cstring>
+#include <exception>
+#include <vector>
+
+#include "mod_otp/basic/linger.h"
 #include "mod_otp/config/dir_config.h"
 #include "mod_otp/events/event_log.h"
-#include "mod_otp/basic/linger.h"
+#include "mod_otp/events/verification_events.h"
+#include "mod_otp/http/clock.h"
 #include "mod_otp/lifecycle/module_state.h"
 #include "mod_otp/store/socache_state_store.h"
 #include "mod_otp/users/users_lookup.h"
+#include "util/numbers.h"
+#include "util/secure_wipe.h"
+#include "verify/verifier.h"
 
 APLOG_USE_MODULE(otp);
 
@@ -26,10 +33,8 @@ LingerCheck check_linger(OtpModuleState& state, otp::StateStore& store, const st
     otp::StoreStatus status = store.get(key, &expiry);
     if (status == otp::StoreStatus::error) return LingerCheck::error;
     if (status != otp::StoreStatus::ok) return LingerCheck::absent;
-    std::int64_t until = 0;
-    auto [end, ec] = std::from_chars(expiry.data(), expiry.data() + expiry.size(), until);
-    if (ec == std::errc() && end == expiry.data() + expiry.size())
-        state.verified.remember(key, generation, until);
+    if (auto until = otp::parse_decimal<std::int64_t>(expiry))
+        state.verified.remember(key, generation, *until);
     return LingerCheck::lingering;
 }
 
@@ -40,6 +45,14 @@ authn_status check_password(request_rec* r, const char* user, const char* passwo
                       "AuthBasicProvider otp needs OTPUsersFile for %s", r->uri);
         return AUTH_GENERAL_ERROR;
     }
+    // An empty password carries no code: refused without counting it against the user.
+    // (Credentials without any colon never get here: otp_basic_check_authn refuses them.)
+    if (!*password) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "Basic credentials with an empty password "
+                      "refused");
+        return AUTH_DENIED;
+    }
     OtpModuleState& state = otp_state();
     auto index = otp_users_index(r, conf);
     if (!index) return AUTH_GENERAL_ERROR;
@@ -48,58 +61,58 @@ authn_status check_password(request_rec* r, const char* user, const char* passwo
     const int linger = otp_basic_linger(conf);
     std::string linger_key;
     if (linger > 0) {
-        linger_key = linger_record_key(state.linger_secret, conf->users_file, user, password,
-                                       r->useragent_ip);
-        switch (check_linger(state, store, linger_key)) {
-            case LingerCheck::error:
-                return AUTH_GENERAL_ERROR;
-            case LingerCheck::absent:
-                break;
-            case LingerCheck::lingering:
-                // A user removed from the users file loses lingering logins at once.
-                if (index->tokens_for(user).empty()) break;
-                ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                              "user \"%s\": accepted by OTPBasicLinger", user);
-                return AUTH_GRANTED;
+        // The key covers the user's tokens as they are now: a user removed from the users
+        // file, or whose secret changed, no longer matches any linger record.
+        const std::vector<otp::TokenRecord> tokens = index->tokens_for(user);
+        if (!tokens.empty()) {
+            linger_key = linger_record_key(state.linger_secret, conf->users_file, user, password,
+                                           r->useragent_ip, tokens);
+            switch (check_linger(state, store, linger_key)) {
+                case LingerCheck::error:
+                    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                                  "user \"%s\": refused (store_error): linger record unreadable",
+                                  user);
+                    otp_emit_request_event(r, otp::event::kStoreError, user,
+                                           {{"reason", "linger record unreadable"}});
+                    return AUTH_GENERAL_ERROR;
+                case LingerCheck::absent:
+                    break;
+                case LingerCheck::lingering:
+                    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                                  "user \"%s\": accepted by OTPBasicLinger", user);
+                    return AUTH_GRANTED;
+            }
         }
     }
 
     const std::string users_path(conf->users_file);
-    otp::ValidationResult result =
-        otp::validate_code(otp::UsersSource{*index, users_path}, store, otp_policy(conf), user,
-                           password, otp::PinUse::in_password, unix_now());
-    if (result.outcome == otp::ValidationOutcome::accepted) {
-        otp_emit_request_event(r, otp::event::kValidated, user, {}, result.pipe);
-    } else {
-        otp_emit_request_event(r, otp::event::kValidationFailed, user,
-                               {{"reason", otp::outcome_reason(result.outcome)}}, result.pipe);
-        if (result.outcome == otp::ValidationOutcome::store_error)
-            otp_emit_request_event(r, otp::event::kStoreError, user, {{"reason", result.detail}},
-                                   result.pipe);
-    }
-    switch (result.outcome) {
-        case otp::ValidationOutcome::accepted:
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "user \"%s\": %s code accepted", user,
-                          result.pipe);
+    otp::Verifier verifier(store, otp_limit_policy(conf), users_path);
+    otp::Guess guess;
+    guess.user = user;
+    guess.password = password;
+    guess.pin_use = otp::PinUse::in_password;
+    guess.address = r->useragent_ip ? r->useragent_ip : "";
+    guess.client_address = guess.address;
+    guess.now = unix_now();
+    const otp::Verification result = verifier.verify(otp::UsersSource{*index, users_path},
+                                                     otp_pipe(conf), otp_policy(conf), guess);
+    otp_report_verification(r, user, result);
+    switch (result.verdict) {
+        case otp::Verdict::accepted:
             // The record's value is its expiry, so processes can remember it until then.
-            if (linger > 0 && store.add(linger_key, std::to_string(unix_now() + linger), linger) ==
-                                  otp::StoreStatus::error)
+            if (!linger_key.empty() && store.add(linger_key, std::to_string(unix_now() + linger),
+                                                 linger) == otp::StoreStatus::error)
                 ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                               "user \"%s\": could not record OTPBasicLinger; the next request "
                               "needs a new code",
                               user);
             return AUTH_GRANTED;
-        case otp::ValidationOutcome::unknown_user:
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "user \"%s\": refused (%s): %s", user,
-                          otp::outcome_reason(result.outcome), result.detail.c_str());
+        case otp::Verdict::unknown_user:
             return AUTH_USER_NOT_FOUND;
-        case otp::ValidationOutcome::store_error:
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "user \"%s\": refused (%s): %s", user,
-                          otp::outcome_reason(result.outcome), result.detail.c_str());
+        case otp::Verdict::store_error:
             return AUTH_GENERAL_ERROR;
         default:
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "user \"%s\": refused (%s): %s", user,
-                          otp::outcome_reason(result.outcome), result.detail.c_str());
+            // Wrong code, replay, locked user or address: 401, whatever the password.
             return AUTH_DENIED;
     }
 }
@@ -119,3 +132,33 @@ authn_status guarded_check_password(request_rec* r, const char* user, const char
 }  // namespace
 
 const authn_provider otp_authn_provider = {&guarded_check_password, nullptr};
+
+int otp_basic_check_authn(request_rec* r) {
+    try {
+        const char* type = ap_auth_type(r);
+        if (!type || strcasecmp(type, "Basic") != 0) return DECLINED;
+        auto* conf =
+            static_cast<otp_dir_config*>(ap_get_module_config(r->per_dir_config, &otp_module));
+        if (!conf || !conf->users_file) return DECLINED;
+        const char* header = apr_table_get(
+            r->headers_in, r->proxyreq == PROXYREQ_PROXY ? "Proxy-Authorization" : "Authorization");
+        if (!header) return DECLINED;
+        const char* scheme = ap_getword_white(r->pool, &header);
+        if (!scheme || strcasecmp(scheme, "Basic") != 0) return DECLINED;
+        while (apr_isspace(*header)) ++header;
+        char* decoded = static_cast<char*>(apr_palloc(r->pool, apr_base64_decode_len(header) + 1));
+        const int length = apr_base64_decode(decoded, header);
+        decoded[length > 0 ? length : 0] = '\0';
+        if (std::memchr(decoded, ':', static_cast<std::size_t>(length > 0 ? length : 0)))
+            return DECLINED;  // user:password, for mod_auth_basic and the otp provider
+        otp::secure_wipe(decoded, static_cast<std::size_t>(length > 0 ? length : 0));
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "Basic credentials without a colon refused (not logged: they may hold a "
+                      "PIN and code)");
+        ap_note_auth_failure(r);
+        return HTTP_UNAUTHORIZED;
+    } catch (...) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "otp Basic check: internal error");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+}

@@ -1,12 +1,16 @@
 #include "mod_otp/basic/linger.h"
 
-#include "util/codec.h"
 #include "crypto/digest.h"
+#include "util/codec.h"
 
 std::string linger_record_key(const std::string& secret, std::string_view users_file,
                               std::string_view user, std::string_view password,
-                              std::string_view client_address) {
-    return "linger:" +
-           otp::hex_encode(otp::hmac_sha256(
-               secret, otp::length_prefixed({users_file, user, password, client_address})));
+                              std::string_view client_address,
+                              const std::vector<otp::TokenRecord>& tokens) {
+    std::string token_state;
+    for (const otp::TokenRecord& token : tokens)
+        token_state += otp::length_prefixed({token.secret, token.pin});
+    return "linger:" + otp::hex_encode(otp::hmac_sha256(
+                           secret, otp::length_prefixed(
+                                       {users_file, user, password, client_address, token_state})));
 }

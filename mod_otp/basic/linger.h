@@ -6,7 +6,13 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "users/users_file.h"
+
+// `tokens` are the user's tokens now: their secrets and PINs go into the key, so a changed
+// token ends the linger.
 std::string linger_record_key(const std::string& secret, std::string_view users_file,
                               std::string_view user, std::string_view password,
-                              std::string_view client_address);
+                              std::string_view client_address,
+                              const std::vector<otp::TokenRecord>& tokens);

@@ -5,14 +5,20 @@
 
 #include <ap_expr.h>
 
-#include "mod_otp/http/apache_headers.h"
-#include "verify/code_validator.h"
 #include "login/login_limits.h"
-#include "web/translations.h"
+#include "mod_otp/http/apache_headers.h"
 #include "users/users_file.h"
+#include "verify/code_validator.h"
+#include "verify/pipe.h"
+#include "web/translations.h"
+
+// A field that the section does not set; merged from the enclosing section.
+constexpr int kOtpUnset = -1;
 
 struct otp_dir_config {
-    const char* location;                 // the <Location>/<Directory> path, for events
+    // The section's own path as httpd gives it: a URL path for <Location>, a filesystem
+    // path for <Directory> and .htaccess, nullptr for the server.
+    const char* section_path;
     ap_expr_info_t* customer_identifier;  // OTPCustomerIdentifier, nullptr when unset
     const char* users_file;               // absolute path, nullptr when unset
     int users_layout;                     // otp::UsersFileLayout, -1 when unset
@@ -21,11 +27,14 @@ struct otp_dir_config {
     int time_step;                        // OTPTimeStep
     int digits;                           // OTPDigits
     int basic_linger;                     // OTPBasicLinger (seconds, 0 = off)
-    int validation_pipe;                  // OTPValidationPipe: otp::TokenKind, -1 = by token type
+    const otp::Pipe* pipe;                // OTPValidationPipe, resolved; nullptr = by token type
     int allowed_retry;                    // OTPAllowedRetry
     int lockout_failures;                 // OTPLockout failures (0 = off), window, ban
     int lockout_window;
     int lockout_ban;
+    int address_failures;  // OTPAddressLockout failures (0 = off), window, ban
+    int address_window;
+    int address_ban;
     int session_lifetime;                   // OTPSessionLifetime
     int session_idle;                       // OTPSessionIdleTimeout
     const char* cookie_name;                // OTPCookieName
@@ -38,6 +47,7 @@ void* otp_merge_dir_config(apr_pool_t* pool, void* base, void* add);
 
 // The effective values, defaults applied.
 otp::OtpPolicy otp_policy(const otp_dir_config* conf);
+const otp::Pipe& otp_pipe(const otp_dir_config* conf);
 otp::UsersFileLayout otp_users_layout(const otp_dir_config* conf);
 int otp_basic_linger(const otp_dir_config* conf);
 otp::LimitPolicy otp_limit_policy(const otp_dir_config* conf);
@@ -45,5 +55,3 @@ std::int64_t otp_session_lifetime(const otp_dir_config* conf);
 std::int64_t otp_session_idle_timeout(const otp_dir_config* conf);
 const char* otp_cookie_name(const otp_dir_config* conf);
 const otp::Translations& otp_translations(const otp_dir_config* conf);
-
-extern const command_rec otp_directives[];

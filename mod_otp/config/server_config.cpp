@@ -1,5 +1,8 @@
 #include "mod_otp/config/server_config.h"
 
+#include "mod_otp/lifecycle/module_state.h"
+#include "session/session_cookie.h"
+
 void* otp_create_server_config(apr_pool_t* pool, server_rec*) {
     return apr_pcalloc(pool, sizeof(otp_server_config));
 }
@@ -13,16 +16,7 @@ void* otp_merge_server_config(apr_pool_t* pool, void* base_raw, void* add_raw) {
     return conf;
 }
 
-const char* otp_set_event_log(cmd_parms* cmd, void*, const char* target) {
-    if (const char* err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT)) return err;
-    auto* conf = otp_server_conf(cmd->server);
-    if (*target == '|') {
-        if (!target[1]) return "OTPEventLog: a piped log needs a program after '|'";
-        conf->event_log = target;
-    } else {
-        conf->event_log = ap_server_root_relative(cmd->pool, target);
-        if (!conf->event_log)
-            return apr_psprintf(cmd->pool, "OTPEventLog: invalid path '%s'", target);
-    }
-    return nullptr;
+std::string otp_session_key(server_rec* s) {
+    const char* key = otp_server_conf(s)->session_key;
+    return key ? std::string(key, otp::kSessionKeyBytes) : otp_state().random_session_key;
 }

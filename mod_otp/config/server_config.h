@@ -2,6 +2,8 @@
 // OTPEventLog writes to the main server's.
 #pragma once
 
+#include <string>
+
 #include "mod_otp/http/apache_headers.h"
 
 struct otp_server_config {
@@ -12,7 +14,9 @@ struct otp_server_config {
 void* otp_create_server_config(apr_pool_t* pool, server_rec* server);
 void* otp_merge_server_config(apr_pool_t* pool, void* base, void* add);
 
-const char* otp_set_event_log(cmd_parms* cmd, void* dir_config, const char* target);
+// The key that seals this server's session cookies and keys its CSRF tokens:
+// OTPSessionKeyFile's, else the random key of this start.
+std::string otp_session_key(server_rec* s);
 
 inline otp_server_config* otp_server_conf(server_rec* s) {
     return static_cast<otp_server_config*>(ap_get_module_config(s->module_config, &otp_module));

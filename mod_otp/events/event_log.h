@@ -9,8 +9,8 @@
 #include <string_view>
 #include <variant>
 
-#include "mod_otp/http/apache_headers.h"
 #include "events/event_catalogue.h"
+#include "mod_otp/http/apache_headers.h"
 
 struct EventField {
     const char* key;

@@ -2,6 +2,8 @@
 
 #include <util_cookies.h>
 
+#include "util/cookie_header.h"
+
 APLOG_USE_MODULE(otp);
 
 namespace {
@@ -95,10 +97,31 @@ bool origin_allowed(request_rec* r) {
     return named == origin;
 }
 
+namespace {
+
+struct CookieScan {
+    const char* name;
+    std::vector<std::string_view> values;
+};
+
+int scan_cookie_header(void* data, const char*, const char* header) {
+    auto* scan = static_cast<CookieScan*>(data);
+    otp::append_cookie_values(header ? header : "", scan->name, &scan->values);
+    return 1;
+}
+
+}  // namespace
+
+std::vector<std::string> read_cookies(request_rec* r, const char* name) {
+    CookieScan scan{name, {}};
+    apr_table_do(scan_cookie_header, &scan, r->headers_in, "Cookie", nullptr);
+    return std::vector<std::string>(scan.values.begin(), scan.values.end());
+}
+
 std::optional<std::string> read_cookie(request_rec* r, const char* name) {
-    const char* value = nullptr;
-    if (ap_cookie_read(r, name, &value, 0) != APR_SUCCESS || !value) return std::nullopt;
-    return std::string(value);
+    std::vector<std::string> values = read_cookies(r, name);
+    if (values.empty()) return std::nullopt;
+    return values.front();
 }
 
 void write_cookie(request_rec* r, const char* name, std::string_view value, std::string_view path,

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mod_otp/http/apache_headers.h"
 #include "util/json_body.h"
@@ -25,6 +26,9 @@ int read_body(request_rec* r, std::size_t limit, std::string* body);
 // An Origin header, when present, must name this server (scheme, host and port).
 bool origin_allowed(request_rec* r);
 
+// Every value of cookie `name` in the request's Cookie headers, in order (nested realms send
+// one per path); read_cookie gives the first.
+std::vector<std::string> read_cookies(request_rec* r, const char* name);
 std::optional<std::string> read_cookie(request_rec* r, const char* name);
 // HttpOnly, SameSite=Lax, Secure over HTTPS; session cookies (no Max-Age) unless max_age > 0.
 void write_cookie(request_rec* r, const char* name, std::string_view value, std::string_view path,

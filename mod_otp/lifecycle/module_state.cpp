@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "util/error.h"
+
 namespace {
 
 OtpModuleState* g_state = nullptr;
@@ -34,9 +36,25 @@ OtpModuleState& otp_state() {
 
 const otp::Translations* OtpModuleState::load_translations(const std::string& dir,
                                                            std::string* error) {
-    auto found = translations.find(dir);
-    if (found != translations.end()) return found->second.get();
+    const auto too_many = [&dir, error]() -> const otp::Translations* {
+        otp::set_error(error, dir + ": not loaded: this server already has " +
+                                  std::to_string(kMaxTranslationsDirs) +
+                                  " distinct OTPTranslations directories (each path named in an "
+                                  ".htaccess file counts; name fewer directories)");
+        return nullptr;
+    };
+    {
+        std::lock_guard<std::mutex> lock(translations_mutex);
+        auto found = translations.find(dir);
+        if (found != translations.end()) return found->second.get();
+        if (translations.size() >= kMaxTranslationsDirs) return too_many();
+    }
+    // Read outside the lock, so one slow directory does not stall other requests.
     auto loaded = std::make_unique<otp::Translations>(otp::Translations::builtin());
     if (!loaded->load_directory(dir, error)) return nullptr;
+    std::lock_guard<std::mutex> lock(translations_mutex);
+    auto found = translations.find(dir);
+    if (found != translations.end()) return found->second.get();  // another thread won
+    if (translations.size() >= kMaxTranslationsDirs) return too_many();
     return translations.emplace(dir, std::move(loaded)).first->second.get();
 }

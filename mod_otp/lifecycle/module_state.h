@@ -3,14 +3,16 @@
 // destroyed by pconf's cleanup.
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "mod_otp/http/apache_headers.h"
 #include "mod_otp/session/session_cache.h"
-#include "web/translations.h"
 #include "mod_otp/users/users_registry.h"
+#include "web/translations.h"
 
 struct OtpStoreConfig {
     std::string provider = "shmcb";  // OTPStateStore provider[:args]
@@ -28,11 +30,21 @@ struct OtpModuleState {
     std::map<std::string, apr_file_t*> event_logs;  // OTPEventLog target -> open file/pipe
     apr_global_mutex_t* event_log_mutex = nullptr;
     otp::Translations builtin_translations = otp::Translations::builtin();
-    std::map<std::string, std::unique_ptr<otp::Translations>> translations;  // OTPTranslations
+    // OTPTranslations directory -> its catalogues. Guarded by translations_mutex: OTPTranslations
+    // in .htaccess loads from worker threads at request time. Entries are never erased within a
+    // generation, so the pointers load_translations returns (kept in per-directory configs,
+    // also those of .htaccess, which live in the request pool) stay valid until pconf is
+    // cleared. At most kMaxTranslationsDirs directories per generation.
+    std::mutex translations_mutex;
+    std::map<std::string, std::unique_ptr<otp::Translations>> translations;
     std::string random_session_key;  // for servers without OTPSessionKeyFile
     SessionCache verified;           // sessions and linger records verified, per process
 
-    // The built-in catalogues plus <dir>/*.json, loaded once per directory.
+    static constexpr std::size_t kMaxTranslationsDirs = 64;
+
+    // The built-in catalogues plus <dir>/*.json, loaded once per directory. Thread-safe.
+    // Refuses (nullptr and *error) a directory that cannot be read, or a new one when
+    // kMaxTranslationsDirs are loaded already.
     const otp::Translations* load_translations(const std::string& dir, std::string* error);
 };
 

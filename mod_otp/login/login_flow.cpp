@@ -5,12 +5,12 @@
 #include <memory>
 #include <string>
 
+#include "login/start_request.h"
 #include "mod_otp/events/event_log.h"
 #include "mod_otp/http/http_util.h"
-#include "mod_otp/login/login_context.h"
 #include "mod_otp/login/login_page_response.h"
+#include "mod_otp/login/login_request.h"
 #include "mod_otp/login/start_endpoint.h"
-#include "login/start_request.h"
 
 APLOG_USE_MODULE(otp);
 
@@ -19,56 +19,57 @@ namespace {
 // Set by the authz provider (Require otp) for the handler to act on.
 constexpr const char* kActionNote = "otp-action";
 
-int serve_logout(Flow& flow) {
-    request_rec* r = flow.r;
+int serve_logout(LoginRequest& login) {
+    request_rec* r = login.r;
     if (r->method_number != M_POST && r->method_number != M_GET) {
         apr_table_setn(r->err_headers_out, "Allow", "GET, POST");
         return send_json_error(r, HTTP_METHOD_NOT_ALLOWED, otp::kErrorMethodNotAllowed);
     }
-    if (auto ended = end_session(r, flow.conf, flow.scope, flow.store))
+    if (auto ended = end_session(r, login.conf, login.realm, login.store))
         otp_emit_request_event(r, otp::event::kSessionEnded, ended->user, {{"reason", "logout"}});
     if (wants_json(r) || r->method_number == M_POST) {
         otp::JsonObject body;
         body.set("status", "LOGGED_OUT");
         return send_json(r, HTTP_OK, body);
     }
-    return send_redirect(r, HTTP_SEE_OTHER, default_return(flow.scope));
+    return send_redirect(r, HTTP_SEE_OTHER, default_return(login.realm));
 }
 
 // A valid session for the request? (For Require otp: for the first factor's user.)
-bool has_session(Flow& flow) {
+bool has_session(LoginRequest& login) {
     const char* ended = nullptr;
-    std::string user = flow.mode == Mode::second_factor && flow.r->user ? flow.r->user : "";
-    auto claims = current_session(flow.r, flow.conf, flow.scope, flow.store, user, &ended);
-    if (ended) otp_emit_request_event(flow.r, otp::event::kSessionEnded, user, {{"reason", ended}});
+    std::string user = login.mode == Mode::second_factor && login.r->user ? login.r->user : "";
+    auto claims = current_session(login.r, login.conf, login.realm, login.store, user, &ended);
+    if (ended)
+        otp_emit_request_event(login.r, otp::event::kSessionEnded, user, {{"reason", ended}});
     if (!claims) return false;
-    apply_session(flow.r, *claims, flow.mode == Mode::login);
+    apply_session(login.r, *claims, login.mode == Mode::login);
     return true;
 }
 
 int login_check_authn(request_rec* r) {
-    Flow flow(r, Mode::login);
-    if (!flow.configured()) return HTTP_INTERNAL_SERVER_ERROR;
+    LoginRequest login(r, Mode::login);
+    if (!login.configured()) return HTTP_INTERNAL_SERVER_ERROR;
     switch (endpoint_of(r)) {
         case Endpoint::start:
-            serve_start(flow);
+            serve_start(login);
             return DONE;
         case Endpoint::logout:
-            serve_logout(flow);
+            serve_logout(login);
             return DONE;
         case Endpoint::none:
             break;
     }
-    if (has_session(flow)) return OK;
+    if (has_session(login)) return OK;
     if (r->main) return HTTP_UNAUTHORIZED;  // a subrequest never shows the page
-    require_login(flow);
+    require_login(login);
     return DONE;
 }
 
 authz_status second_factor_check(request_rec* r) {
     if (!r->user) return AUTHZ_DENIED_NO_USER;  // let the first factor authenticate
-    Flow flow(r, Mode::second_factor);
-    if (!flow.configured()) return AUTHZ_GENERAL_ERROR;
+    LoginRequest login(r, Mode::second_factor);
+    if (!login.configured()) return AUTHZ_GENERAL_ERROR;
     switch (endpoint_of(r)) {
         case Endpoint::start:
             apr_table_setn(r->notes, kActionNote, "start");
@@ -79,7 +80,7 @@ authz_status second_factor_check(request_rec* r) {
         case Endpoint::none:
             break;
     }
-    if (has_session(flow)) return AUTHZ_GRANTED;
+    if (has_session(login)) return AUTHZ_GRANTED;
     // Not a denial: that would make mod_authz_core answer 401 with the first factor's
     // challenge (a Basic password dialog). The handler, which runs before any other,
     // answers with the page instead of the content.
@@ -88,12 +89,12 @@ authz_status second_factor_check(request_rec* r) {
 }
 
 int second_factor_handler(request_rec* r, const char* action) {
-    Flow flow(r, Mode::second_factor);
+    LoginRequest login(r, Mode::second_factor);
     if (!r->user) return HTTP_INTERNAL_SERVER_ERROR;
-    if (!std::strcmp(action, "start")) return serve_start(flow);
-    if (!std::strcmp(action, "logout")) return serve_logout(flow);
+    if (!std::strcmp(action, "start")) return serve_start(login);
+    if (!std::strcmp(action, "logout")) return serve_logout(login);
     if (r->main) return HTTP_UNAUTHORIZED;
-    return require_login(flow);
+    return require_login(login);
 }
 
 authz_status guarded_authz(request_rec* r, const char*, const void*) {

@@ -9,7 +9,7 @@
 int otp_login_check_authn(request_rec* r);
 // note_auth_failure hook: AuthType OTP sends no challenge header.
 int otp_login_note_auth_failure(request_rec* r, const char* auth_type);
-// Handler (run first) that answers the requests `Require otp` marked for the login flow.
+// Handler (run first) that answers the requests `Require otp` marked for the login login.
 int otp_login_handler(request_rec* r);
 
 extern const authz_provider otp_authz_provider;

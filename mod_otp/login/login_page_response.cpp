@@ -3,22 +3,30 @@
 #include <util_script.h>
 
 #include "login/csrf_token.h"
+#include "login/start_request.h"
 #include "mod_otp/events/event_log.h"
 #include "mod_otp/http/http_util.h"
 #include "web/login_page.h"
-#include "login/start_request.h"
 
 APLOG_USE_MODULE(otp);
 
 namespace {
 
 // The start endpoint relative to the page's URL (SPEC: the page uses ".otp/start").
-std::string relative_start_url(request_rec* r, const SessionScope& scope, Endpoint at) {
+std::string relative_start_url(request_rec* r, const SessionRealm& realm, Endpoint at) {
     if (at == Endpoint::start) return "start";  // the page is the answer of .otp/start itself
     std::string uri = r->uri;
-    if (uri == scope.path && uri.back() != '/')
+    if (uri == realm.path && uri.back() != '/')
         return uri.substr(uri.rfind('/') + 1) + "/.otp/start";
     return ".otp/start";
+}
+
+// The page's own URL (path and query) for its links: from the parsed request line, so an
+// absolute-form request ("GET http://other.example/app/") gives no scheme or host.
+std::string page_url_of(request_rec* r) {
+    std::string url = r->parsed_uri.path ? r->parsed_uri.path : "/";
+    if (r->parsed_uri.query) url.append("?").append(r->parsed_uri.query);
+    return url;
 }
 
 apr_table_t* query_table(request_rec* r) {
@@ -29,10 +37,10 @@ apr_table_t* query_table(request_rec* r) {
 
 }  // namespace
 
-int serve_page(Flow& flow, const otp::LoginAttempt& attempt, Endpoint at,
+int serve_page(LoginRequest& login, const otp::LoginAttempt& attempt, Endpoint at,
                const PageOptions& options) {
-    request_rec* r = flow.r;
-    const otp::Translations& texts = flow.translations();
+    request_rec* r = login.r;
+    const otp::Translations& texts = login.translations();
     apr_table_t* query = query_table(r);
     const char* asked = query ? apr_table_get(query, otp::kLanguageQueryParam) : nullptr;
     const char* consent = query ? apr_table_get(query, otp::kLanguageConsentParam) : nullptr;
@@ -51,48 +59,48 @@ int serve_page(Flow& flow, const otp::LoginAttempt& attempt, Endpoint at,
         model.lang =
             otp::choose_language(texts, cookie_lang ? *cookie_lang : "", accept ? accept : "");
     }
-    model.ask_user = flow.mode == Mode::login;
-    model.user = flow.mode == Mode::second_factor ? (r->user ? r->user : "") : options.user;
-    model.csrf = otp::make_csrf_token(flow.csrf_key(), attempt.id);
-    model.start_url = relative_start_url(r, flow.scope, at);
+    model.ask_user = login.mode == Mode::login;
+    model.user = login.mode == Mode::second_factor ? (r->user ? r->user : "") : options.user;
+    model.csrf = otp::make_csrf_token(login.csrf_key(), attempt.id);
+    model.start_url = relative_start_url(r, login.realm, at);
     model.error_key = options.error_key;
     model.attempts_left = options.attempts_left;
     model.form_disabled = options.disabled;
     model.languages = texts.languages();
     model.verified_redirect = attempt.return_path;
-    model.location = flow.scope.path;
-    model.page_url = at == Endpoint::none ? r->unparsed_uri : attempt.return_path;
+    model.location = login.realm.path;
+    model.page_url = at == Endpoint::none ? page_url_of(r) : attempt.return_path;
     model.cancel_url = "/";
 
     std::string html = otp::render_login_page(
-        texts, model, flow.conf->page_template ? flow.conf->page_template : "");
-    if (!flow.conf->page_template)
+        texts, model, login.conf->page_template ? login.conf->page_template : "");
+    if (!login.conf->page_template)
         apr_table_set(r->err_headers_out, "Content-Security-Policy", otp::login_page_csp().c_str());
     apr_table_setn(r->err_headers_out, "Content-Language",
                    apr_pstrdup(r->pool, model.lang.c_str()));
     return send_body(r, options.status, "text/html; charset=utf-8", html);
 }
 
-int require_login(Flow& flow) {
-    request_rec* r = flow.r;
-    std::string bound = flow.mode == Mode::second_factor && r->user ? r->user : "";
+int require_login(LoginRequest& login) {
+    request_rec* r = login.r;
+    std::string bound = login.mode == Mode::second_factor && r->user ? r->user : "";
     std::string return_path = r->unparsed_uri;
-    if (!otp::is_safe_return_path(return_path, flow.scope.path))
-        return_path = default_return(flow.scope);
-    auto attempt = flow.limits.create_attempt(bound, return_path);
+    if (!otp::is_safe_return_path(return_path, login.realm.path))
+        return_path = default_return(login.realm);
+    auto attempt = login.limits.create_attempt(bound, return_path);
     if (!attempt) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "login attempt: state store unavailable");
         otp_emit_request_event(r, otp::event::kStoreError, bound,
                                {{"reason", "cannot create a login attempt"}});
         return send_json_error(r, HTTP_SERVICE_UNAVAILABLE, "store_error");
     }
-    write_cookie(r, flow.scope.attempt_cookie_name.c_str(), attempt->id, flow.scope.path);
+    write_cookie(r, login.realm.attempt_cookie_name.c_str(), attempt->id, login.realm.path);
     otp_emit_request_event(r, otp::event::kAttemptStarted, bound, {});
     if (wants_json(r)) {
         otp::JsonObject body;
         body.set("status", "OTP_REQUIRED");
-        body.set("start", absolute_start_path(r, flow.scope));
+        body.set("start", absolute_start_path(r, login.realm));
         return send_json(r, HTTP_UNAUTHORIZED, body);
     }
-    return serve_page(flow, *attempt, Endpoint::none, PageOptions{});
+    return serve_page(login, *attempt, Endpoint::none, PageOptions{});
 }

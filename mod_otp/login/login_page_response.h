@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "mod_otp/login/login_context.h"
+#include "mod_otp/login/login_request.h"
 
 struct PageOptions {
     int status = HTTP_UNAUTHORIZED;
@@ -15,7 +15,7 @@ struct PageOptions {
 };
 
 // A protected request without a session: starts an attempt, answers with the page.
-int require_login(Flow& flow);
+int require_login(LoginRequest& login);
 // The page for `attempt`; `at` says whether it answers the protected URL or a form post.
-int serve_page(Flow& flow, const otp::LoginAttempt& attempt, Endpoint at,
+int serve_page(LoginRequest& login, const otp::LoginAttempt& attempt, Endpoint at,
                const PageOptions& options);

@@ -1,13 +1,14 @@
 #include "mod_otp/login/start_endpoint.h"
 
-#include "verify/code_validator.h"
 #include "login/csrf_token.h"
-#include "mod_otp/events/event_log.h"
-#include "mod_otp/http/http_util.h"
-#include "web/login_page.h"
-#include "mod_otp/login/login_page_response.h"
 #include "login/start_request.h"
+#include "mod_otp/events/event_log.h"
+#include "mod_otp/events/verification_events.h"
+#include "mod_otp/http/http_util.h"
+#include "mod_otp/login/login_page_response.h"
 #include "mod_otp/users/users_lookup.h"
+#include "verify/verifier.h"
+#include "web/login_page.h"
 
 APLOG_USE_MODULE(otp);
 
@@ -37,9 +38,9 @@ StartAnswer completed(std::string redirect) {
     return answer;
 }
 
-int answer_start(Flow& flow, bool form, const otp::LoginAttempt* attempt, const StartAnswer& answer,
-                 const std::string& user) {
-    request_rec* r = flow.r;
+int answer_start(LoginRequest& login, bool form, const otp::LoginAttempt* attempt,
+                 const StartAnswer& answer, const std::string& user) {
+    request_rec* r = login.r;
     if (answer.retry_after > 0)
         apr_table_setn(r->err_headers_out, "Retry-After",
                        apr_psprintf(r->pool, "%" APR_INT64_T_FMT,
@@ -64,93 +65,63 @@ int answer_start(Flow& flow, bool form, const otp::LoginAttempt* attempt, const 
     options.attempts_left = answer.attempts_left;
     options.disabled = answer.status == HTTP_TOO_MANY_REQUESTS;
     options.user = user;
-    return serve_page(flow, *attempt, Endpoint::start, options);
+    return serve_page(login, *attempt, Endpoint::start, options);
 }
 
-// Checks the code for `user` within `attempt`; the heart of the flow.
-StartAnswer validate_in_attempt(Flow& flow, const otp::LoginAttempt& attempt,
+// Checks the code for `user` within `attempt` through the verifier; the heart of the login.
+StartAnswer validate_in_attempt(LoginRequest& login, const otp::LoginAttempt& attempt,
                                 const std::string& user, const otp::StartRequest& request,
                                 const std::string& redirect) {
-    request_rec* r = flow.r;
-    const std::int64_t now = unix_now();
-    otp::Admission admission = flow.limits.admit(attempt, user, now);
-    if (admission.user_unlocked) otp_emit_request_event(r, otp::event::kUserUnlocked, user, {});
-    switch (admission.verdict) {
-        case otp::GateVerdict::proceed:
-            break;
-        case otp::GateVerdict::locked:
-            emit_failure(flow, user, "locked", -1, nullptr);
-            return refuse(HTTP_TOO_MANY_REQUESTS, "locked", -1, admission.retry_after);
-        case otp::GateVerdict::retries_exhausted:
-            emit_failure(flow, user, "retries_exhausted", 0, nullptr);
-            return refuse(HTTP_TOO_MANY_REQUESTS, "retries_exhausted");
-        case otp::GateVerdict::store_error:
-            emit_failure(flow, user, "store_error", -1, nullptr);
-            otp_emit_request_event(r, otp::event::kStoreError, user,
-                                   {{"reason", "attempt counters unavailable"}});
-            return refuse(HTTP_SERVICE_UNAVAILABLE, "store_error");
-    }
-
-    auto index = otp_users_index(r, flow.conf);
+    request_rec* r = login.r;
+    auto index = otp_users_index(r, login.conf);
     if (!index) {
-        emit_failure(flow, user, "store_error", -1, nullptr);
+        emit_failure(login, user, "store_error", -1, nullptr);
         return refuse(HTTP_SERVICE_UNAVAILABLE, "store_error");
     }
-    const std::string users_path(flow.conf->users_file);
-    otp::ValidationResult result =
-        otp::validate_code(otp::UsersSource{*index, users_path}, flow.store, otp_policy(flow.conf),
-                           user, request.otp, otp::PinUse::not_used, now);
+    const std::string users_path(login.conf->users_file);
+    otp::Guess guess;
+    guess.user = user;
+    guess.password = request.otp;
+    guess.attempt = &attempt;
+    guess.client_address = r->useragent_ip ? r->useragent_ip : "";
+    guess.now = unix_now();
+    const otp::Verification result = login.verifier.verify(
+        otp::UsersSource{*index, users_path}, otp_pipe(login.conf), otp_policy(login.conf), guess);
+    otp_report_verification(r, user, result);
 
-    if (result.outcome == otp::ValidationOutcome::accepted) {
-        flow.limits.record_success(attempt, user);
-        otp::SessionClaims session;
-        if (!start_session(r, flow.conf, flow.scope, flow.store, user, &session)) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                          "user \"%s\": code accepted but no session could be started",
-                          user.c_str());
-            otp_emit_request_event(r, otp::event::kStoreError, user,
-                                   {{"reason", "cannot start a session"}});
+    switch (result.verdict) {
+        case otp::Verdict::accepted:
+            break;
+        case otp::Verdict::locked:
+        case otp::Verdict::address_locked:
+            return refuse(HTTP_TOO_MANY_REQUESTS, "locked", -1, result.retry_after);
+        case otp::Verdict::retries_exhausted:
+            return refuse(HTTP_TOO_MANY_REQUESTS, "retries_exhausted");
+        case otp::Verdict::store_error:
             return refuse(HTTP_SERVICE_UNAVAILABLE, "store_error");
-        }
-        clear_cookie(r, flow.scope.attempt_cookie_name.c_str(), flow.scope.path);
-        otp_emit_request_event(r, otp::event::kValidated, user, {}, result.pipe);
-        otp_emit_request_event(r, otp::event::kSessionStarted, user, {}, result.pipe);
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "user \"%s\": %s code accepted, session started", user.c_str(), result.pipe);
-        return completed(redirect);
+        default:
+            // Wrong code, replay and unknown user look the same to the client.
+            return refuse(HTTP_UNAUTHORIZED, "invalid_otp", result.attempts_left);
     }
 
-    const char* reason = otp::outcome_reason(result.outcome);
-    ap_log_rerror(APLOG_MARK,
-                  result.outcome == otp::ValidationOutcome::store_error ? APLOG_ERR : APLOG_WARNING,
-                  0, r, "user \"%s\": refused (%s): %s", user.c_str(), reason,
-                  result.detail.c_str());
-    if (result.outcome == otp::ValidationOutcome::store_error) {
-        emit_failure(flow, user, reason, -1, result.pipe);
-        otp_emit_request_event(r, otp::event::kStoreError, user, {{"reason", result.detail}},
-                               result.pipe);
+    otp::SessionClaims session;
+    if (!start_session(r, login.conf, login.realm, login.store, user, &session)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "user \"%s\": code accepted but no session could be started", user.c_str());
+        otp_emit_request_event(r, otp::event::kStoreError, user,
+                               {{"reason", "cannot start a session"}});
         return refuse(HTTP_SERVICE_UNAVAILABLE, "store_error");
     }
-    otp::FailureOutcome failure = flow.limits.record_failure(attempt, user, admission, now);
-    emit_failure(flow, user, reason, failure.attempts_left, result.pipe);
-    if (failure.attempt_aborted)
-        otp_emit_request_event(r, otp::event::kAttemptAborted, user,
-                               {{"reason", "retries_exhausted"}});
-    if (failure.user_locked) {
-        flow.state.verified.revoke_all();  // the user's sessions end now, in every process
-        otp_emit_request_event(r, otp::event::kUserLocked, user,
-                               {{"ban_seconds", static_cast<long long>(failure.ban_seconds)}});
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "user \"%s\": locked out for %lld s",
-                      user.c_str(), static_cast<long long>(failure.ban_seconds));
-    }
-    // Wrong code, replay and unknown user look the same to the client.
-    return refuse(HTTP_UNAUTHORIZED, "invalid_otp", failure.attempts_left);
+    clear_cookie(r, login.realm.attempt_cookie_name.c_str(), login.realm.path);
+    otp_emit_request_event(r, otp::event::kSessionStarted, user, {}, result.pipe);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "user \"%s\": session started", user.c_str());
+    return completed(redirect);
 }
 
 }  // namespace
 
-int serve_start(Flow& flow) {
-    request_rec* r = flow.r;
+int serve_start(LoginRequest& login) {
+    request_rec* r = login.r;
     if (r->method_number != M_POST) {
         apr_table_setn(r->err_headers_out, "Allow", "POST");
         return send_json_error(r, HTTP_METHOD_NOT_ALLOWED, otp::kErrorMethodNotAllowed);
@@ -171,11 +142,13 @@ int serve_start(Flow& flow) {
     // The attempt this request belongs to.
     bool store_error = false;
     std::optional<otp::LoginAttempt> attempt;
-    if (auto id = read_cookie(r, flow.scope.attempt_cookie_name.c_str()))
-        attempt = flow.limits.find_attempt(*id, &store_error);
+    for (const std::string& id : read_cookies(r, login.realm.attempt_cookie_name.c_str())) {
+        attempt = login.limits.find_attempt(id, &store_error);
+        if (attempt || store_error) break;
+    }
     if (store_error) return send_json_error(r, HTTP_SERVICE_UNAVAILABLE, "store_error");
     const std::string first_factor_user = r->user ? r->user : "";
-    if (attempt && flow.mode == Mode::second_factor && attempt->bound_user != first_factor_user)
+    if (attempt && login.mode == Mode::second_factor && attempt->bound_user != first_factor_user)
         attempt.reset();  // another first-factor user: not this attempt
 
     auto parsed = otp::parse_start_body(content_type, body);
@@ -185,7 +158,7 @@ int serve_start(Flow& flow) {
         const bool csrf_failure = error->error == otp::kErrorMissingCsrf;
         if (form && attempt && !csrf_failure) {
             StartAnswer answer = refuse(error->http_status, error->error);
-            return answer_start(flow, true, &*attempt, answer, "");
+            return answer_start(login, true, &*attempt, answer, "");
         }
         return send_json_error(r, error->http_status, error->error);
     }
@@ -198,38 +171,38 @@ int serve_start(Flow& flow) {
             return send_json_error(
                 r, HTTP_FORBIDDEN,
                 request.csrf.empty() ? otp::kErrorMissingCsrf : otp::kErrorInvalidCsrf);
-        if (!otp::check_csrf_token(flow.csrf_key(), attempt->id, request.csrf))
+        if (!otp::check_csrf_token(login.csrf_key(), attempt->id, request.csrf))
             return send_json_error(r, HTTP_FORBIDDEN, otp::kErrorInvalidCsrf);
     }
     if (!attempt) {
         // A start request without an attempt cookie starts one (scripts, expired pages).
-        attempt = flow.limits.create_attempt(first_factor_user, "");
+        attempt = login.limits.create_attempt(first_factor_user, "");
         if (!attempt) return send_json_error(r, HTTP_SERVICE_UNAVAILABLE, "store_error");
-        write_cookie(r, flow.scope.attempt_cookie_name.c_str(), attempt->id, flow.scope.path);
+        write_cookie(r, login.realm.attempt_cookie_name.c_str(), attempt->id, login.realm.path);
         otp_emit_request_event(r, otp::event::kAttemptStarted, first_factor_user, {});
     }
 
     std::string redirect =
-        attempt->return_path.empty() ? default_return(flow.scope) : attempt->return_path;
+        attempt->return_path.empty() ? default_return(login.realm) : attempt->return_path;
     if (request.has_return) {
-        if (!otp::is_safe_return_path(request.return_to, flow.scope.path))
-            return answer_start(flow, form, &*attempt,
+        if (!otp::is_safe_return_path(request.return_to, login.realm.path))
+            return answer_start(login, form, &*attempt,
                                 refuse(HTTP_BAD_REQUEST, otp::kErrorInvalidReturn), request.user);
         redirect = request.return_to;
     }
     if (request.type == otp::StartRequest::Type::send)
-        return answer_start(flow, form, &*attempt, refuse(HTTP_BAD_REQUEST, "send_not_available"),
+        return answer_start(login, form, &*attempt, refuse(HTTP_BAD_REQUEST, "send_not_available"),
                             request.user);
 
     std::string user;
-    if (flow.mode == Mode::second_factor) {
+    if (login.mode == Mode::second_factor) {
         user = first_factor_user;
     } else {
         if (!request.has_user || request.user.empty())
-            return answer_start(flow, form, &*attempt,
+            return answer_start(login, form, &*attempt,
                                 refuse(HTTP_BAD_REQUEST, otp::kErrorMissingUser), "");
         user = request.user;
     }
-    StartAnswer answer = validate_in_attempt(flow, *attempt, user, request, redirect);
-    return answer_start(flow, form, &*attempt, answer, user);
+    StartAnswer answer = validate_in_attempt(login, *attempt, user, request, redirect);
+    return answer_start(login, form, &*attempt, answer, user);
 }

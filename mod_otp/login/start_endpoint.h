@@ -3,6 +3,6 @@
 // answers COMPLETED (with a new session), or the precise error.
 #pragma once
 
-#include "mod_otp/login/login_context.h"
+#include "mod_otp/login/login_request.h"
 
-int serve_start(Flow& flow);
+int serve_start(LoginRequest& login);

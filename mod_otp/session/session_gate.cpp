@@ -1,14 +1,16 @@
 #include "mod_otp/session/session_gate.h"
 
 #include <algorithm>
+#include <cstring>
+#include <optional>
 
-#include "util/base64url.h"
-#include "mod_otp/http/clock.h"
 #include "crypto/digest.h"
-#include "mod_otp/http/http_util.h"
 #include "login/login_limits.h"
-#include "mod_otp/lifecycle/module_state.h"
 #include "mod_otp/config/server_config.h"
+#include "mod_otp/http/clock.h"
+#include "mod_otp/http/http_util.h"
+#include "mod_otp/lifecycle/module_state.h"
+#include "util/base64url.h"
 
 APLOG_USE_MODULE(otp);
 
@@ -19,9 +21,7 @@ namespace {
 constexpr std::int64_t kIdleRefreshSeconds = 60;
 
 otp::SessionSealer sealer_for(request_rec* r) {
-    const char* key = otp_server_conf(r->server)->session_key;
-    return otp::SessionSealer(key ? std::string(key, otp::kSessionKeyBytes)
-                                  : otp_state().random_session_key);
+    return otp::SessionSealer(otp_session_key(r->server));
 }
 
 std::string session_key(const std::string& id) { return "session:" + id; }
@@ -30,6 +30,35 @@ bool is_prefix_path(std::string_view prefix, std::string_view uri) {
     if (prefix.empty() || prefix[0] != '/' || uri.compare(0, prefix.size(), prefix) != 0)
         return false;
     return uri.size() == prefix.size() || prefix.back() == '/' || uri[prefix.size()] == '/';
+}
+
+// Whether the request lies in `section` (a <Location> URL path, or a <Directory> / .htaccess
+// filesystem path), and if so the URL path that the section covers: a <Location> path is one
+// already; for a directory, the part of the URI that maps to it.
+std::optional<std::string> section_url_path(request_rec* r, const char* section) {
+    const std::string_view uri = r->uri ? r->uri : "";
+    if (!section || !*section) return std::nullopt;
+    if (is_prefix_path(section, uri)) return std::string(section);
+    const std::string_view dir(section);
+    // The file with the path info after it lines up with the URI (.otp/start has no file).
+    const std::string file =
+        std::string(r->filename ? r->filename : "") + (r->path_info ? r->path_info : "");
+    if (!is_prefix_path(dir, file)) return std::nullopt;
+    std::string_view rest = std::string_view(file).substr(dir.size());  // below the directory
+    while (!rest.empty() && rest.front() == '/') rest.remove_prefix(1);
+    if (uri.size() >= rest.size() &&
+        uri.compare(uri.size() - rest.size(), rest.size(), rest) == 0) {
+        std::string prefix(uri.substr(0, uri.size() - rest.size()));
+        if (!prefix.empty() && prefix[0] == '/') return prefix;
+    }
+    return std::string("/");  // an alias or rewrite that does not line up: the whole site
+}
+
+// Which virtual host: where it was defined, and its name and port.
+std::string server_identity(const server_rec* s) {
+    return std::string(s->defn_name ? s->defn_name : "main") + ":" +
+           std::to_string(s->defn_line_number) + "|" +
+           (s->server_hostname ? s->server_hostname : "") + ":" + std::to_string(s->port);
 }
 
 bool revoked(request_rec* r, const otp_dir_config* conf, otp::StateStore& store,
@@ -43,32 +72,46 @@ bool revoked(request_rec* r, const otp_dir_config* conf, otp::StateStore& store,
 
 }  // namespace
 
-SessionScope session_scope(request_rec* r, const otp_dir_config* conf) {
-    SessionScope scope;
-    // A <Location> section's path scopes the cookie; anything else (a <Directory> path, the
-    // server) falls back to the whole site.
-    scope.path = conf->location && is_prefix_path(conf->location, r->uri) ? conf->location : "/";
+SessionRealm session_realm(request_rec* r, const otp_dir_config* conf) {
+    SessionRealm realm;
+    // The innermost section that applies. Core has a config for every section with a core
+    // directive (also one without OTP* directives, where ours is inherited from outside);
+    // ours names the innermost section with an OTP* directive (a .htaccess holding only
+    // Auth*, Require and OTP* lines has no core config). The more specific one wins.
+    const auto* core =
+        static_cast<const core_dir_config*>(ap_get_core_module_config(r->per_dir_config));
+    const char* section = nullptr;
+    realm.path = "/";
+    for (const char* candidate :
+         {static_cast<const char*>(core ? core->d : nullptr), conf->section_path}) {
+        auto path = section_url_path(r, candidate);
+        if (path && (!section || std::strlen(candidate) > std::strlen(section))) {
+            section = candidate;
+            realm.path = *path;
+        }
+    }
     std::string name = otp_cookie_name(conf);
-    if (is_https(r) && scope.path == "/") name = "__Host-" + name;
-    scope.cookie_name = name;
-    scope.attempt_cookie_name = name + "_attempt";
-    return scope;
+    if (is_https(r) && realm.path == "/") name = "__Host-" + name;
+    realm.cookie_name = name;
+    realm.attempt_cookie_name = name + "_attempt";
+    const char* auth_name = ap_auth_name(r);  // AuthName: the HTTP auth realm
+    realm.id = otp::length_prefixed({"mod_otp realm v1", server_identity(r->server),
+                                     section ? section : "", auth_name ? auth_name : "",
+                                     conf->users_file ? conf->users_file : "", realm.cookie_name});
+    return realm;
 }
 
 std::optional<otp::SessionClaims> current_session(request_rec* r, const otp_dir_config* conf,
-                                                  const SessionScope& scope, otp::StateStore& store,
+                                                  const SessionRealm& realm, otp::StateStore& store,
                                                   std::string_view user, const char** ended) {
     *ended = nullptr;
-    auto cookie = read_cookie(r, scope.cookie_name.c_str());
-    if (!cookie) return std::nullopt;
     otp::SessionSealer sealer = sealer_for(r);
-    auto claims = sealer.open(*cookie);
-    if (!claims) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "session cookie refused: not ours or altered");
-        return std::nullopt;
-    }
+    std::optional<otp::SessionClaims> claims;
+    for (const std::string& cookie : read_cookies(r, realm.cookie_name.c_str()))
+        if ((claims = sealer.open(cookie, realm.id))) break;  // another realm's cookie: next
+    if (!claims) return std::nullopt;
     const std::int64_t now = unix_now();
-    switch (otp::check_session(*claims, scope.path, now, otp_session_lifetime(conf),
+    switch (otp::check_session(*claims, realm.path, now, otp_session_lifetime(conf),
                                otp_session_idle_timeout(conf))) {
         case otp::SessionState::valid:
             break;
@@ -97,39 +140,44 @@ std::optional<otp::SessionClaims> current_session(request_rec* r, const otp_dir_
         1, std::min(kIdleRefreshSeconds, otp_session_idle_timeout(conf) / 2));
     if (now - claims->last_used >= refresh) {
         claims->last_used = now;
-        if (auto sealed = sealer.seal(*claims))
-            write_cookie(r, scope.cookie_name.c_str(), *sealed, scope.path);
+        if (auto sealed = sealer.seal(*claims, realm.id))
+            write_cookie(r, realm.cookie_name.c_str(), *sealed, realm.path);
     }
     return claims;
 }
 
-bool start_session(request_rec* r, const otp_dir_config* conf, const SessionScope& scope,
+bool start_session(request_rec* r, const otp_dir_config* conf, const SessionRealm& realm,
                    otp::StateStore& store, const std::string& user, otp::SessionClaims* started) {
     auto id = otp::random_bytes(18);
     if (!id) return false;
     const std::int64_t now = unix_now();
-    otp::SessionClaims claims{otp::base64url_encode(*id), user, scope.path, now, now};
-    auto sealed = sealer_for(r).seal(claims);
+    otp::SessionClaims claims{otp::base64url_encode(*id), user, realm.path, now, now};
+    auto sealed = sealer_for(r).seal(claims, realm.id);
     if (!sealed) return false;
     if (store.put(session_key(claims.session_id), "1", otp_session_lifetime(conf)) !=
         otp::StoreStatus::ok)
         return false;
-    write_cookie(r, scope.cookie_name.c_str(), *sealed, scope.path);
+    write_cookie(r, realm.cookie_name.c_str(), *sealed, realm.path);
     *started = std::move(claims);
     return true;
 }
 
-std::optional<otp::SessionClaims> end_session(request_rec* r, const otp_dir_config*,
-                                              const SessionScope& scope, otp::StateStore& store) {
+std::optional<otp::SessionClaims> end_session(request_rec* r, const otp_dir_config* conf,
+                                              const SessionRealm& realm, otp::StateStore& store) {
     std::optional<otp::SessionClaims> claims;
-    if (auto cookie = read_cookie(r, scope.cookie_name.c_str())) {
-        claims = sealer_for(r).open(*cookie);
-        if (claims) {
-            store.remove(session_key(claims->session_id));
-            otp_state().verified.revoke_all();
-        }
+    otp::SessionSealer sealer = sealer_for(r);
+    for (const std::string& cookie : read_cookies(r, realm.cookie_name.c_str()))
+        if ((claims = sealer.open(cookie, realm.id))) break;
+    // Only a live session clears the other processes' caches: an expired or already ended
+    // one (or a cross-site GET carrying one) has nothing cached to revoke.
+    if (claims &&
+        otp::check_session(*claims, realm.path, unix_now(), otp_session_lifetime(conf),
+                           otp_session_idle_timeout(conf)) == otp::SessionState::valid &&
+        store.get(session_key(claims->session_id), nullptr) == otp::StoreStatus::ok) {
+        store.remove(session_key(claims->session_id));
+        otp_state().verified.revoke_all();
     }
-    clear_cookie(r, scope.cookie_name.c_str(), scope.path);
+    clear_cookie(r, realm.cookie_name.c_str(), realm.path);
     return claims;
 }
 

@@ -1,16 +1,26 @@
 #include "mod_otp/store/socache_state_store.h"
 
-#include <charconv>
 #include <cstring>
 
 #include "mod_otp/http/clock.h"
+#include "util/numbers.h"
 
 APLOG_USE_MODULE(otp);
 
 namespace {
 
-// Room for the largest record the module stores (a number or a short token) and its expiry.
-constexpr unsigned kMaxRecordBytes = 1024;
+// Room for the largest record the module stores and its "<expiry>:" prefix. The largest is a
+// login attempt: the bound user (at most otp::kMaxUserBytes from the start endpoint; r->user
+// for Require otp) and the return path (at most otp::kMaxReturnBytes; a longer one is replaced
+// by the location before it is stored), so 4 KiB leaves room for both.
+constexpr unsigned kMaxRecordBytes = 4096;
+// What shmcb sizes its index by (ap_socache_hints::avg_obj_size): index entries per subcache =
+// size / (avg_id_len + avg_obj_size). This is the *average* record (numbers, short tokens and
+// the odd attempt with a long return path), not the maximum: hinting 4 KiB would cut the
+// number of records the default 8 MB holds to about 2,000, and shmcb evicts the oldest entry
+// when its index is full. Any single record up to kMaxRecordBytes still fits: the default size
+// gives subcaches of 256 KB.
+constexpr unsigned kAverageRecordBytes = 1024;
 // shmcb's own default (512 KB) holds only a few thousand records; evicting a replay record
 // early would let a code be used twice, so the module asks for more unless told otherwise.
 constexpr const char* kDefaultShmcbSize = "8388608";
@@ -48,13 +58,15 @@ otp::StoreStatus SocacheStateStore::load(const std::string& key, Record* record)
     const char* begin = reinterpret_cast<const char*>(buffer);
     const char* end = begin + length;
     const char* colon = static_cast<const char*>(std::memchr(begin, ':', length));
-    std::int64_t expires = 0;
-    if (!colon || std::from_chars(begin, colon, expires).ptr != colon) {
+    const auto expires =
+        colon ? otp::parse_decimal<std::int64_t>(std::string_view(begin, colon - begin))
+              : std::nullopt;
+    if (!expires) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, server_, "state store: unreadable record");
         return otp::StoreStatus::error;
     }
-    if (expires <= now()) return otp::StoreStatus::not_found;
-    record->expires = expires;
+    if (*expires <= now()) return otp::StoreStatus::not_found;
+    record->expires = *expires;
     record->value.assign(colon + 1, end);
     return otp::StoreStatus::ok;
 }
@@ -62,7 +74,12 @@ otp::StoreStatus SocacheStateStore::load(const std::string& key, Record* record)
 otp::StoreStatus SocacheStateStore::save(const std::string& key, const Record& record) {
     if (!state_.store_instance) return otp::StoreStatus::error;
     std::string data = std::to_string(record.expires) + ":" + record.value;
-    if (data.size() > kMaxRecordBytes) return otp::StoreStatus::error;
+    if (data.size() > kMaxRecordBytes) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, server_,
+                     "state store: record of %zu bytes exceeds the %u-byte limit", data.size(),
+                     kMaxRecordBytes);
+        return otp::StoreStatus::error;
+    }
     apr_status_t rv = state_.store_provider->store(
         state_.store_instance, server_, reinterpret_cast<const unsigned char*>(key.data()),
         static_cast<unsigned int>(key.size()), apr_time_from_sec(record.expires),
@@ -123,7 +140,7 @@ const char* otp_store_post_config(OtpModuleState& state, apr_pool_t* pconf, apr_
     apr_status_t mutex_rv = ap_global_mutex_create(&state.store_mutex, nullptr, kOtpStoreMutexType,
                                                    nullptr, server, pconf, 0);
     if (mutex_rv != APR_SUCCESS) return "OTPStateStore: cannot create the global mutex";
-    struct ap_socache_hints hints = {64, kMaxRecordBytes, 600 * APR_USEC_PER_SEC};
+    struct ap_socache_hints hints = {64, kAverageRecordBytes, 600 * APR_USEC_PER_SEC};
     apr_status_t rv =
         state.store_provider->init(state.store_instance, "mod_otp-state", &hints, server, pconf);
     if (rv != APR_SUCCESS)

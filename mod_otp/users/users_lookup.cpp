@@ -1,7 +1,7 @@
 #include "mod_otp/users/users_lookup.h"
 
-#include "mod_otp/http/clock.h"
 #include "mod_otp/events/event_log.h"
+#include "mod_otp/http/clock.h"
 #include "mod_otp/lifecycle/module_state.h"
 
 APLOG_USE_MODULE(otp);

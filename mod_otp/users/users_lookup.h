@@ -4,8 +4,8 @@
 
 #include <memory>
 
-#include "mod_otp/http/apache_headers.h"
 #include "mod_otp/config/dir_config.h"
+#include "mod_otp/http/apache_headers.h"
 #include "users/users_file.h"
 
 // nullptr when the file has never been readable in this process (the reason is logged).

@@ -1,5 +1,7 @@
 #include "mod_otp/users/users_registry.h"
 
+#include "util/error.h"
+
 std::string UsersRegistry::key(const std::string& path, otp::UsersFileLayout layout) {
     return (layout == otp::UsersFileLayout::oath ? "oath:" : "mod_authn_otp:") + path;
 }
@@ -7,15 +9,28 @@ std::string UsersRegistry::key(const std::string& path, otp::UsersFileLayout lay
 bool UsersRegistry::preload(const std::string& path, otp::UsersFileLayout layout,
                             std::string* error) {
     std::lock_guard<std::mutex> lock(mutex_);
-    Entry& entry = entries_[key(path, layout)];
-    if (entry.index) {
+    const std::string name = key(path, layout);
+    auto found = entries_.find(name);
+    if (found == entries_.end()) {
+        if (entries_.size() >= kMaxFiles)
+            return otp::set_error(
+                error, path + ": not loaded: this server already has " +
+                           std::to_string(kMaxFiles) +
+                           " distinct users files (OTPUsersFile in .htaccess files counts each "
+                           "path; name fewer files, or set OTPUsersFile in the server "
+                           "configuration)");
+    }
+    if (found != entries_.end() && found->second.index) {
         auto identity = otp::stat_identity(path, error);
         if (!identity) return false;
-        if (*identity == entry.index->identity()) return true;
+        if (*identity == found->second.index->identity()) return true;
     }
     std::shared_ptr<const otp::UsersIndex> index = otp::UsersIndex::load(path, layout, error);
     if (!index) return false;
-    entry.index = std::move(index);
+    // Only files that loaded take a place (a missing or broken file does not use up the
+    // bound). An entry, once in the map, is never erased in this generation.
+    if (found == entries_.end()) found = entries_.emplace(name, Entry()).first;
+    found->second.index = std::move(index);
     return true;
 }
 
@@ -25,7 +40,12 @@ UsersRegistry::Lookup UsersRegistry::get(const std::string& path, otp::UsersFile
     std::shared_ptr<const otp::UsersIndex> current;
     {
         std::lock_guard<std::mutex> lock(mutex_);
-        Entry& entry = entries_[key(path, layout)];
+        auto found = entries_.find(key(path, layout));
+        if (found == entries_.end()) {
+            result.error = path + ": was not loaded while the configuration was read";
+            return result;
+        }
+        Entry& entry = found->second;
         current = entry.index;
         // Checked this second already, or another thread is reloading: serve what we have.
         if (current && (entry.checked_at == now || entry.loading)) {
@@ -43,7 +63,7 @@ UsersRegistry::Lookup UsersRegistry::get(const std::string& path, otp::UsersFile
     if (identity && !unchanged) fresh = otp::UsersIndex::load(path, layout, &error);
 
     std::lock_guard<std::mutex> lock(mutex_);
-    Entry& entry = entries_[key(path, layout)];
+    Entry& entry = entries_.find(key(path, layout))->second;  // never erased, so still there
     entry.loading = false;
     if (unchanged) {
         result.index = entry.index;

@@ -48,6 +48,19 @@ our %SECRET = (
     leo   => '6c656f6c656f6c656f6c656f6c656f6c656f6c65',          # lockout ends sessions
     bea   => '6265616265616265616265616265616265616265',          # browser test, JavaScript
     nils  => '6e696c736e696c736e696c736e696c736e696c73',          # browser test, no JavaScript
+    basil => '626173696c626173696c626173696c626173696c',          # Basic lockout
+    amy   => '616d79616d79616d79616d79616d79616d79616d',          # Basic address lockout
+    bruno => '6272756e6f6272756e6f6272756e6f6272756e6f',          # Basic, parallel lockout
+    linus => '6c696e75736c696e75736c696e75736c696e7573',          # linger after a secret change
+    linus2 => '32756e696c32756e696c32756e696c32756e696c',         # ... linus's new secret
+    zara  => '7a6172617a6172617a6172617a6172617a617261',          # realms
+    otto  => '6f74746f6f74746f6f74746f6f74746f6f74746f',          # realms: second users file
+    zeke  => '7a656b657a656b657a656b657a656b657a656b65',          # realms: <Directory>
+    zoe   => '7a6f657a6f657a6f657a6f657a6f657a6f657a6f',          # realms: .htaccess
+    yuri  => '79757269797572697975726979757269797572ff',          # realms: virtual hosts
+    zack  => '7a61636b7a61636b7a61636b7a61636b7a61636b',          # realms: SPEC example
+    adam  => '6164616d6164616d6164616d6164616d6164616d',          # realms: SPEC example, Require otp
+    quinn => '7175696e6e7175696e6e7175696e6e7175696e6e',          # long return paths
 );
 
 sub var_dir { File::Spec->catdir($FindBin::Bin, '..', 'var') }
@@ -84,6 +97,16 @@ HOTP hedy - $SECRET{hedy}
 HOTP/T30 leo - $SECRET{leo}
 HOTP/T30 bea - $SECRET{bea}
 HOTP/T30 nils - $SECRET{nils}
+HOTP/T30 basil - $SECRET{basil}
+HOTP/T30 amy - $SECRET{amy}
+HOTP/T30 bruno - $SECRET{bruno}
+HOTP/T30 zara - $SECRET{zara}
+HOTP/T30 zeke - $SECRET{zeke}
+HOTP/T30 zoe - $SECRET{zoe}
+HOTP/T30 yuri - $SECRET{yuri}
+HOTP/T30 zack - $SECRET{zack}
+HOTP/T30 adam - $SECRET{adam}
+HOTP/T30 quinn - $SECRET{quinn}
 END
     my $legacy = <<"END";
 # mod_authn_otp layout: COUNTER is the next expected counter
@@ -91,14 +114,22 @@ HOTP max - $SECRET{max} 5
 HOTP/T30 mia - $SECRET{mia} 0
 END
     _write("$dir/users.oath", $oath);
+    _write("$dir/users2.oath", "HOTP/T30 otto - $SECRET{otto}\n");
+    _write("$dir/users-linger.oath", "HOTP/T30 linus - $SECRET{linus}\n");
     _write("$dir/users.mod_authn_otp", $legacy);
-    # The session key must not be world-readable (mod_otp refuses such a key file).
-    _write("$dir/session.key", unpack('H*', join '', map { chr int rand 256 } 1 .. 32) . "\n");
-    chmod 0600, "$dir/session.key";
+    # The session key: 0600 and owned by root or the user httpd reads it as (mod_otp refuses
+    # anything else). Not in $dir, which the runner gives to the children's user when root.
+    my $key_dir = "$dir-key";
+    mkdir $key_dir unless -d $key_dir;
+    chmod 0755, $key_dir;
+    _write("$key_dir/session.key", unpack('H*', join '', map { chr int rand 256 } 1 .. 32) . "\n");
+    chmod 0600, "$key_dir/session.key";
     # First factor for the Require otp tests: ada / first-factor-pw (bcrypt via htpasswd).
     system("htpasswd -bcB '$dir/htpasswd' ada first-factor-pw 2>/dev/null") == 0
         or die "htpasswd failed";
     system("htpasswd -bB '$dir/htpasswd' bea first-factor-pw 2>/dev/null") == 0
+        or die "htpasswd failed";
+    system("htpasswd -bB '$dir/htpasswd' adam first-factor-pw 2>/dev/null") == 0
         or die "htpasswd failed";
 }
 

@@ -24,10 +24,13 @@ system('openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
 open my $u, '>', "$dir/users.oath" or die $!;
 print $u "HOTP/T30 hana - $SECRET{alice}\nHOTP/T30 hugo - $SECRET{bob}\n";
 close $u;
-open my $k, '>', "$dir/session.key" or die $!;
+# The key stays owned by the user running the test (start_standalone gives $dir to the
+# children's user, and mod_otp refuses a key file owned by anyone but root or its reader).
+my $key_dir = standalone_dir();
+open my $k, '>', "$key_dir/session.key" or die $!;
 print $k unpack('H*', join '', map { chr int rand 256 } 1 .. 32), "\n";
 close $k;
-chmod 0600, "$dir/session.key";
+chmod 0600, "$key_dir/session.key";
 mkdir "$dir/app";
 open my $i, '>', "$dir/index.html" or die $!;
 print $i "root\n";
@@ -39,7 +42,7 @@ SSLEngine on
 SSLCertificateFile "$dir/cert.pem"
 SSLCertificateKeyFile "$dir/key.pem"
 DocumentRoot "$dir"
-OTPSessionKeyFile "$dir/session.key"
+OTPSessionKeyFile "$key_dir/session.key"
 <Location />
     AuthType OTP
     AuthName "root"

@@ -38,6 +38,47 @@ inline void write_whole_file(const std::string& path, const std::string& content
     assert_int_equal(std::fclose(f), 0);
 }
 
+// The content of `path`, or "<missing>" when it cannot be opened.
+inline std::string read_file(const std::string& path) {
+    std::string out;
+    FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) return "<missing>";
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+    std::fclose(f);
+    return out;
+}
+
+// Whether anything (a symbolic link too) is at `path`.
+inline bool exists(const std::string& path) {
+    struct stat st;
+    return ::lstat(path.c_str(), &st) == 0;
+}
+
+inline bool contains(const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+// String checks that print both strings on failure.
+#define EXPECT_CONTAINS(haystack, needle)                                               \
+    do {                                                                                \
+        const std::string h_ = (haystack), n_ = (needle);                               \
+        if (!contains(h_, n_)) {                                                        \
+            print_error("expected \"%s\" to contain \"%s\"\n", h_.c_str(), n_.c_str()); \
+            fail();                                                                     \
+        }                                                                               \
+    } while (0)
+
+#define EXPECT_STR_EQ(actual, expected)                                              \
+    do {                                                                             \
+        const std::string a_ = (actual), e_ = (expected);                            \
+        if (a_ != e_) {                                                              \
+            print_error("expected:\n[%s]\nactual:\n[%s]\n", e_.c_str(), a_.c_str()); \
+            fail();                                                                  \
+        }                                                                            \
+    } while (0)
+
 // Decoder checks (std::optional<std::string> results); macros so that a failure reports the
 // line of the check.
 #define expect_decoded(decoded, expected)                           \

@@ -33,23 +33,23 @@ static void retry_limit_aborts_the_attempt(void**) {
     LoginLimits limits(store, policy(2, 100), "users");
     LoginAttempt attempt = *limits.create_attempt("", "/app/");
 
-    Admission first = limits.admit(attempt, "alice", kNow);
+    Admission first = limits.admit(&attempt, "alice", "", kNow);
     assert_verdict(first, proceed);
-    FailureOutcome f1 = limits.record_failure(attempt, "alice", first, kNow);
+    FailureOutcome f1 = limits.record_failure("alice", "", first, kNow);
     assert_int_equal(f1.attempts_left, 1);
     assert_false(f1.attempt_aborted);
 
-    Admission second = limits.admit(attempt, "alice", kNow);
+    Admission second = limits.admit(&attempt, "alice", "", kNow);
     assert_verdict(second, proceed);
-    FailureOutcome f2 = limits.record_failure(attempt, "alice", second, kNow);
+    FailureOutcome f2 = limits.record_failure("alice", "", second, kNow);
     assert_int_equal(f2.attempts_left, 0);
     assert_true(f2.attempt_aborted);
 
     // Even the right code is never compared in an aborted attempt.
-    assert_verdict(limits.admit(attempt, "alice", kNow), retries_exhausted);
+    assert_verdict(limits.admit(&attempt, "alice", "", kNow), retries_exhausted);
     // A new attempt starts afresh.
     LoginAttempt next = *limits.create_attempt("", "/app/");
-    assert_verdict(limits.admit(next, "alice", kNow), proceed);
+    assert_verdict(limits.admit(&next, "alice", "", kNow), proceed);
 }
 
 static void attempts_are_found_by_id_only(void**) {
@@ -75,19 +75,19 @@ static void lockout_across_attempts_and_unlock(void**) {
     bool locked = false;
     for (int i = 0; i < 3; ++i) {
         LoginAttempt attempt = *limits.create_attempt("", "/");
-        Admission a = limits.admit(attempt, "mallory", kNow);
+        Admission a = limits.admit(&attempt, "mallory", "", kNow);
         assert_verdict(a, proceed);
-        FailureOutcome f = limits.record_failure(attempt, "mallory", a, kNow);
+        FailureOutcome f = limits.record_failure("mallory", "", a, kNow);
         locked = f.user_locked;
         if (i < 2) assert_false(locked);
     }
     assert_true(locked);
     LoginAttempt attempt = *limits.create_attempt("", "/");
-    Admission a = limits.admit(attempt, "mallory", kNow + 100);
+    Admission a = limits.admit(&attempt, "mallory", "", kNow + 100);
     assert_verdict(a, locked);
     assert_int_equal(a.retry_after, 800);
     // Other users are not affected.
-    assert_verdict(limits.admit(attempt, "alice", kNow + 100), proceed);
+    assert_verdict(limits.admit(&attempt, "alice", "", kNow + 100), proceed);
     // Sessions issued before the lock are revoked.
     bool error = true;
     auto revoked = limits.sessions_revoked_at("mallory", &error);
@@ -96,10 +96,10 @@ static void lockout_across_attempts_and_unlock(void**) {
 
     store.set_now(kNow + 901);
     LoginAttempt later = *limits.create_attempt("", "/");
-    Admission after = limits.admit(later, "mallory", kNow + 901);
+    Admission after = limits.admit(&later, "mallory", "", kNow + 901);
     assert_verdict(after, proceed);
     assert_true(after.user_unlocked);
-    assert_false(limits.admit(later, "mallory", kNow + 901).user_unlocked);  // reported once
+    assert_false(limits.admit(&later, "mallory", "", kNow + 901).user_unlocked);  // reported once
 }
 
 static void success_resets_the_user_count(void**) {
@@ -108,13 +108,13 @@ static void success_resets_the_user_count(void**) {
     LoginLimits limits(store, policy(5, 3), "users");
     LoginAttempt attempt = *limits.create_attempt("", "/");
     for (int i = 0; i < 2; ++i)
-        limits.record_failure(attempt, "alice", limits.admit(attempt, "alice", kNow), kNow);
-    limits.admit(attempt, "alice", kNow);
-    limits.record_success(attempt, "alice");
+        limits.record_failure("alice", "", limits.admit(&attempt, "alice", "", kNow), kNow);
+    Admission last = limits.admit(&attempt, "alice", "", kNow);
+    limits.record_success(&attempt, "alice", "", last);
     bool error = false;
     assert_false(limits.find_attempt(attempt.id, &error).has_value());
     LoginAttempt next = *limits.create_attempt("", "/");
-    Admission a = limits.admit(next, "alice", kNow);
+    Admission a = limits.admit(&next, "alice", "", kNow);
     assert_int_equal(a.user_guesses, 1);
 }
 
@@ -125,9 +125,9 @@ static void lockout_off(void**) {
     LoginLimits limits(store, p, "users");
     LoginAttempt attempt = *limits.create_attempt("", "/");
     for (int i = 0; i < 10; ++i) {
-        Admission a = limits.admit(attempt, "alice", kNow);
+        Admission a = limits.admit(&attempt, "alice", "", kNow);
         assert_verdict(a, proceed);
-        assert_false(limits.record_failure(attempt, "alice", a, kNow).user_locked);
+        assert_false(limits.record_failure("alice", "", a, kNow).user_locked);
     }
 }
 
@@ -140,7 +140,7 @@ static void parallel_guesses_never_exceed_the_limits(void**) {
     std::vector<std::thread> threads;
     for (int i = 0; i < 50; ++i)
         threads.emplace_back([&] {
-            if (limits.admit(attempt, "alice", kNow).verdict == GateVerdict::proceed) ++admitted;
+            if (limits.admit(&attempt, "alice", "", kNow).verdict == GateVerdict::proceed) ++admitted;
         });
     for (auto& t : threads) t.join();
     assert_int_equal(admitted.load(), 2);
@@ -151,7 +151,7 @@ static void parallel_guesses_never_exceed_the_limits(void**) {
     for (int i = 0; i < 50; ++i)
         threads.emplace_back([&] {
             LoginAttempt own = *limits.create_attempt("", "/");
-            if (limits.admit(own, "bob", kNow).verdict == GateVerdict::proceed) ++admitted;
+            if (limits.admit(&own, "bob", "", kNow).verdict == GateVerdict::proceed) ++admitted;
         });
     for (auto& t : threads) t.join();
     assert_int_equal(admitted.load(), 5);

@@ -322,7 +322,7 @@ void test_key_file_hex(void**) {
     const std::string expected = *otp::hex_decode(kHexKey);
     for (const std::string& content :
          {std::string(kHexKey), std::string(kHexKey) + "\n", std::string(kHexKey) + "\r\n"}) {
-        const std::string path = write_file(dir, "hex.key", content, 0640);
+        const std::string path = write_file(dir, "hex.key", content, 0600);
         std::string error;
         const std::optional<std::string> key = otp::load_session_key_file(path, &error);
         assert_true(key.has_value());
@@ -365,6 +365,66 @@ void test_key_file_errors(void**) {
     assert_true(error.find("not a regular file") != std::string::npos);
 }
 
+// A FIFO planted at the key path must be refused at once, not block configtest forever (the
+// alarm turns a regression into a failed test instead of a hung one).
+void test_key_file_fifo(void**) {
+    const std::string dir = make_scratch_dir("session_key");
+    const std::string path = dir + "/fifo.key";
+    assert_int_equal(::mkfifo(path.c_str(), 0600), 0);
+    ::alarm(10);
+    std::string error;
+    assert_false(otp::load_session_key_file(path, &error).has_value());
+    ::alarm(0);
+    assert_true(contains(error, "not a regular file"));
+    assert_true(error.compare(0, path.size(), path) == 0);
+    ::unlink(path.c_str());
+}
+
+// A secret key: 0600 or 0400 only. Group or world access of any kind is refused, naming the
+// problem and the fix.
+void test_key_file_modes(void**) {
+    const std::string dir = make_scratch_dir("session_key");
+    for (mode_t mode : {0600, 0400}) {
+        const std::string path = write_file(dir, "ok.key", kHexKey, mode);
+        std::string error;
+        if (!otp::load_session_key_file(path, &error).has_value()) {
+            print_error("mode %o refused: %s\n", static_cast<unsigned>(mode), error.c_str());
+            fail();
+        }
+        ::unlink(path.c_str());
+    }
+    struct Case {
+        mode_t mode;
+        const char* fragment;
+    };
+    for (const Case& c : {Case{0640, "readable by its group"},
+                          Case{0620, "writable by its group"}, Case{0660, "readable by its group"},
+                          Case{0602, "writable by all users"}, Case{0606, "readable by all users"},
+                          Case{0604, "readable by all users"},
+                          Case{0644, "chmod 0600"}, Case{0622, "chmod 0600"},
+                          Case{0700, "chmod 0600"}}) {
+        const std::string path = write_file(dir, "bad.key", kHexKey, c.mode);
+        expect_key_error(path, c.fragment);
+        expect_key_error(path, "chmod 0600");
+        ::unlink(path.c_str());
+    }
+}
+
+// The key must belong to root or to the user reading it; a key file someone else owns can be
+// replaced or made readable by them.
+void test_key_file_owner(void**) {
+    const std::string dir = make_scratch_dir("session_key");
+    const std::string path = write_file(dir, "owned.key", kHexKey, 0600);
+    assert_true(otp::load_session_key_file(path, nullptr).has_value());  // ours
+    if (::geteuid() != 0) {
+        print_message("not root: cannot give the key file to another user; skipped\n");
+        return;
+    }
+    assert_int_equal(::chown(path.c_str(), 65534, 65534), 0);  // nobody
+    expect_key_error(path, "owned by uid 65534");
+    expect_key_error(path, "chown");
+}
+
 }  // namespace
 
 int main() {
@@ -385,6 +445,9 @@ int main() {
         cmocka_unit_test(test_key_file_hex),
         cmocka_unit_test(test_key_file_raw),
         cmocka_unit_test(test_key_file_errors),
+        cmocka_unit_test(test_key_file_fifo),
+        cmocka_unit_test(test_key_file_modes),
+        cmocka_unit_test(test_key_file_owner),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -1,16 +1,15 @@
-// Tests for lib/codec: RFC 4648 base32 (§6, vectors of §10) and hex.
-#include "cmocka_wrap.h"
-
+// Tests for lib/util/codec: RFC 4648 base32 (§6, vectors of §10), hex and percent-encoding.
+#include <cctype>
 #include <cstdint>
 #include <optional>
 #include <random>
 #include <string>
 
-#include "util/codec.h"
+#include "cmocka_wrap.h"
 #include "test_support.h"
+#include "util/codec.h"
 
 namespace {
-
 
 std::string lower(std::string s) {
     for (char& c : s)
@@ -66,8 +65,7 @@ void test_base32_round_trips(void**) {
             assert_int_equal(padded.size(), (size + 4) / 5 * 8);
             assert_int_equal(unpadded.size(), (size * 8 + 4) / 5);
             assert_true(padded.compare(0, unpadded.size(), unpadded) == 0);
-            for (char c : unpadded)
-                assert_true((c >= 'A' && c <= 'Z') || (c >= '2' && c <= '7'));
+            for (char c : unpadded) assert_true((c >= 'A' && c <= 'Z') || (c >= '2' && c <= '7'));
             expect_decoded(otp::base32_decode(padded), bytes);
             expect_decoded(otp::base32_decode(unpadded), bytes);
             expect_decoded(otp::base32_decode(lower(padded)), bytes);
@@ -93,18 +91,18 @@ void test_base32_bad_characters(void**) {
 
 void test_base32_bad_padding(void**) {
     for (const char* text : {
-             "MY=",                 // padding present but the text is not a multiple of 8
-             "MY=====",             // 7 characters
-             "MY=======",           // 9 characters
-             "MZXW6YTB========",    // a whole group of padding
-             "========",            // padding only
-             "=",                   // padding only
-             "M=======",            // 1 data character: impossible
-             "MZX=====",            // 3 data characters: impossible
-             "MZXW6Y==",            // 6 data characters: impossible
-             "MY======MY======",    // padding in the middle
-             "MY=A====",            // data after padding
-             "=MY=====",            // padding first
+             "MY=",               // padding present but the text is not a multiple of 8
+             "MY=====",           // 7 characters
+             "MY=======",         // 9 characters
+             "MZXW6YTB========",  // a whole group of padding
+             "========",          // padding only
+             "=",                 // padding only
+             "M=======",          // 1 data character: impossible
+             "MZX=====",          // 3 data characters: impossible
+             "MZXW6Y==",          // 6 data characters: impossible
+             "MY======MY======",  // padding in the middle
+             "MY=A====",          // data after padding
+             "=MY=====",          // padding first
          })
         expect_rejected(otp::base32_decode(text));
 }
@@ -156,6 +154,54 @@ void test_hex_rejects(void**) {
     expect_decoded(otp::hex_decode(""), "");
 }
 
+void test_hex_digit_value(void**) {
+    const std::string digits = "0123456789abcdef";
+    for (int v = 0; v < 16; ++v) {
+        assert_int_equal(otp::hex_digit_value(digits[v]), v);
+        assert_int_equal(otp::hex_digit_value(static_cast<char>(std::toupper(digits[v]))), v);
+    }
+    // Every other byte value, the neighbours of the ranges and bytes >= 0x80 included.
+    int accepted = 0;
+    for (int c = 0; c < 256; ++c)
+        if (otp::hex_digit_value(static_cast<char>(c)) >= 0) ++accepted;
+    assert_int_equal(accepted, 22);
+    for (char c : {'/', ':', '@', 'G', '`', 'g', ' ', '\0', 'x', '-', '+'})
+        assert_int_equal(otp::hex_digit_value(c), -1);
+    assert_int_equal(otp::hex_digit_value(static_cast<char>(0xb0)), -1);  // '0' + 0x80
+    assert_int_equal(otp::hex_digit_value(static_cast<char>(0xff)), -1);
+    static_assert(otp::hex_digit_value('f') == 15, "usable in constant expressions");
+
+    assert_true(otp::is_hex(""));
+    assert_true(otp::is_hex("09afAF"));
+    assert_false(otp::is_hex("09afAG"));
+    assert_false(otp::is_hex(std::string("00\0", 3)));
+}
+
+void test_hex_decode_append(void**) {
+    std::string out = "kept:";
+    assert_true(otp::hex_decode_append("4142", &out));
+    assert_string_equal(out.c_str(), "kept:AB");
+    assert_true(otp::hex_decode_append("", &out));
+    assert_string_equal(out.c_str(), "kept:AB");
+    // A failure leaves what was there, whether the bad digit is first or last.
+    assert_false(otp::hex_decode_append("41g2", &out));
+    assert_false(otp::hex_decode_append("414", &out));
+    assert_false(otp::hex_decode_append("4x", &out));
+    assert_false(otp::hex_decode_append("x4", &out));
+    assert_string_equal(out.c_str(), "kept:AB");
+}
+
+// ---- percent-encoding ----------------------------------------------------------------------
+
+void test_percent_encode(void**) {
+    assert_string_equal(otp::percent_encode("").c_str(), "");
+    assert_string_equal(otp::percent_encode("AZaz09-._~").c_str(), "AZaz09-._~");
+    assert_string_equal(otp::percent_encode("a b&c=d/e?f#g:h+i%").c_str(),
+                        "a%20b%26c%3Dd%2Fe%3Ff%23g%3Ah%2Bi%25");
+    assert_string_equal(otp::percent_encode("\xc3\xa9").c_str(), "%C3%A9");  // UTF-8 é
+    assert_string_equal(otp::percent_encode(std::string("\x00\x7f\xff", 3)).c_str(), "%00%7F%FF");
+}
+
 }  // namespace
 
 int main() {
@@ -171,6 +217,9 @@ int main() {
         cmocka_unit_test(test_hex_round_trips),
         cmocka_unit_test(test_hex_upper_case_accepted),
         cmocka_unit_test(test_hex_rejects),
+        cmocka_unit_test(test_hex_digit_value),
+        cmocka_unit_test(test_hex_decode_append),
+        cmocka_unit_test(test_percent_encode),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -52,7 +52,8 @@ struct Fixture {
     }
     ValidationOutcome check(const std::string& user, const std::string& password,
                             PinUse pin = PinUse::in_password, std::int64_t now = kNow) {
-        return validate_code(UsersSource{*index, path}, store, policy, user, password, pin, now)
+        return validate_code(UsersSource{*index, path}, store, policy, std::nullopt, user, password, pin,
+                             now)
             .outcome;
     }
     std::string file() const {

@@ -493,6 +493,32 @@ void test_error_translation_keys(void**) {
         assert_true(t.find("sv", otp::error_translation_key(reason)).has_value());
 }
 
+// Under <Location />, "//evil.example/" is a path the server serves; on the page it must not
+// become a link to that host (the browser reads "//host/..." as protocol-relative).
+void test_links_stay_on_this_origin(void**) {
+    assert_string_equal(otp::same_origin_link("//evil.example/x?a=1").c_str(), "/evil.example/x?a=1");
+    assert_string_equal(otp::same_origin_link("///evil.example/").c_str(), "/evil.example/");
+    assert_string_equal(otp::same_origin_link("/\\evil.example/").c_str(), "/evil.example/");
+    assert_string_equal(otp::same_origin_link("/\t/evil.example/").c_str(), "/evil.example/");
+    assert_string_equal(otp::same_origin_link(" //evil.example/").c_str(), "/evil.example/");
+    assert_string_equal(otp::same_origin_link("https://evil.example/").c_str(), "/");
+    assert_string_equal(otp::same_origin_link("javascript:alert(1)").c_str(), "/");
+    assert_string_equal(otp::same_origin_link("/app/reports?next=//x").c_str(), "/app/reports?next=//x");
+    assert_string_equal(otp::same_origin_link(".otp/start").c_str(), ".otp/start");
+    assert_string_equal(otp::same_origin_link("app/.otp/start?a=b:c").c_str(), "app/.otp/start?a=b:c");
+    assert_string_equal(otp::same_origin_link("/").c_str(), "/");
+
+    PageModel m = base_model();
+    m.page_url = "//evil.example/?otp_lang=sv";
+    m.verified_redirect = "//evil.example/";
+    m.cancel_url = "//evil.example/";
+    m.show_cookie_banner = true;
+    const std::string page = render(m);
+    expect_lacks(page, "\"//");
+    expect_contains(page, "href=\"/evil.example/?otp_lang=sv\"");
+    expect_contains(tag_of(page, "otp-cancel"), "href=\"/evil.example/\"");
+}
+
 }  // namespace
 
 int main() {
@@ -507,6 +533,7 @@ int main() {
         cmocka_unit_test(test_swedish_page),
         cmocka_unit_test(test_cookie_banner),
         cmocka_unit_test(test_language_switch),
+        cmocka_unit_test(test_links_stay_on_this_origin),
         cmocka_unit_test(test_hostile_user_name),
         cmocka_unit_test(test_hostile_model_values),
         cmocka_unit_test(test_hostile_translations),

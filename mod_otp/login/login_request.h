@@ -1,5 +1,5 @@
 // The shared context of one login-flow request (SPEC §3), used by the page, the start
-// endpoint and the hooks: the location's configuration, the state store, the session scope
+// endpoint and the hooks: the location's configuration, the state store, the session realm
 // and the attempt/lockout limits.
 #pragma once
 
@@ -7,13 +7,14 @@
 #include <string>
 #include <string_view>
 
+#include "login/login_limits.h"
+#include "mod_otp/config/dir_config.h"
 #include "mod_otp/http/apache_headers.h"
 #include "mod_otp/http/clock.h"
-#include "mod_otp/config/dir_config.h"
-#include "login/login_limits.h"
 #include "mod_otp/lifecycle/module_state.h"
 #include "mod_otp/session/session_gate.h"
 #include "mod_otp/store/socache_state_store.h"
+#include "verify/verifier.h"
 
 enum class Mode { login, second_factor };  // AuthType OTP / Require otp
 enum class Endpoint { none, start, logout };
@@ -21,17 +22,18 @@ enum class Endpoint { none, start, logout };
 Endpoint endpoint_of(request_rec* r);
 
 // Everything one login-flow request needs.
-struct Flow {
+struct LoginRequest {
     request_rec* r;
     otp_dir_config* conf;
     Mode mode;
     OtpModuleState& state;
     SocacheStateStore store;
-    SessionScope scope;
+    SessionRealm realm;
     otp::LimitPolicy limits_policy;
-    otp::LoginLimits limits;
+    otp::Verifier verifier;
+    otp::LoginLimits& limits;  // the verifier's: attempts are created and found here
 
-    Flow(request_rec* req, Mode m);
+    LoginRequest(request_rec* req, Mode m);
 
     // Keys the page's CSRF tokens; derived from the session key.
     std::string csrf_key() const;
@@ -41,9 +43,9 @@ struct Flow {
 };
 
 // The start endpoint as an absolute path, for the JSON OTP_REQUIRED answer.
-std::string absolute_start_path(request_rec* r, const SessionScope& scope);
+std::string absolute_start_path(request_rec* r, const SessionRealm& realm);
 // Where to go after a login when nothing better is known: the location itself.
-std::string default_return(const SessionScope& scope);
+std::string default_return(const SessionRealm& realm);
 // WEB_100020 for the login flow (attempts_left < 0: not applicable).
-void emit_failure(Flow& flow, std::string_view user, const char* reason, int attempts_left,
+void emit_failure(LoginRequest& login, std::string_view user, const char* reason, int attempts_left,
                   const char* pipe);

@@ -1,0 +1,103 @@
+#include "verify/verifier.h"
+
+#include <utility>
+
+namespace otp {
+namespace {
+
+Verdict verdict_of(ValidationOutcome outcome) {
+    switch (outcome) {
+        case ValidationOutcome::accepted:
+            return Verdict::accepted;
+        case ValidationOutcome::invalid_otp:
+            return Verdict::invalid_otp;
+        case ValidationOutcome::replay:
+            return Verdict::replay;
+        case ValidationOutcome::unknown_user:
+            return Verdict::unknown_user;
+        case ValidationOutcome::store_error:
+            return Verdict::store_error;
+    }
+    return Verdict::invalid_otp;
+}
+
+}  // namespace
+
+const char* verdict_reason(Verdict verdict) {
+    switch (verdict) {
+        case Verdict::accepted:
+            return "accepted";
+        case Verdict::invalid_otp:
+            return "invalid_otp";
+        case Verdict::replay:
+            return "replay";
+        case Verdict::unknown_user:
+            return "unknown_user";
+        case Verdict::locked:
+        case Verdict::address_locked:
+            return "locked";
+        case Verdict::retries_exhausted:
+            return "retries_exhausted";
+        case Verdict::store_error:
+            return "store_error";
+    }
+    return "invalid_otp";
+}
+
+Verifier::Verifier(StateStore& store, const LimitPolicy& limits, std::string users_namespace)
+    : store_(store), limits_(store, limits, std::move(users_namespace)) {}
+
+Verification Verifier::verify(const UsersSource& users, const Pipe& pipe, const OtpPolicy& policy,
+                              const Guess& guess) {
+    Verification v;
+    const Admission admission = limits_.admit(guess.attempt, guess.user, guess.address, guess.now);
+    v.user_unlocked = admission.user_unlocked;
+    switch (admission.verdict) {
+        case GateVerdict::proceed:
+            break;
+        case GateVerdict::locked:
+            v.verdict = Verdict::locked;
+            v.retry_after = admission.retry_after;
+            return v;
+        case GateVerdict::address_locked:
+            v.verdict = Verdict::address_locked;
+            v.retry_after = admission.retry_after;
+            return v;
+        case GateVerdict::retries_exhausted:
+            v.verdict = Verdict::retries_exhausted;
+            v.attempts_left = 0;
+            return v;
+        case GateVerdict::store_error:
+            v.verdict = Verdict::store_error;
+            v.detail = "attempt or lockout counters unavailable";
+            return v;
+    }
+
+    ValidationResult result = pipe.check(users, store_, policy, guess.user, guess.password,
+                                         guess.pin_use, guess.now, guess.client_address);
+    v.compared = true;
+    v.pipe = result.pipe[0] ? result.pipe : pipe.name();
+    v.detail = std::move(result.detail);
+    v.verdict = verdict_of(result.outcome);
+    if (v.verdict == Verdict::accepted) {
+        limits_.record_success(guess.attempt, guess.user, guess.address, admission);
+        return v;
+    }
+    // A failing store or users file is not the guesser's fault: nothing more is counted.
+    if (v.verdict == Verdict::store_error) return v;
+    const FailureOutcome failure =
+        limits_.record_failure(guess.user, guess.address, admission, guess.now);
+    if (guess.attempt) v.attempts_left = failure.attempts_left;
+    v.attempt_aborted = failure.attempt_aborted;
+    v.user_locked = failure.user_locked;
+    v.address_locked_now = failure.address_locked;
+    v.ban_seconds = failure.ban_seconds;
+    if (!failure.store_ok) {
+        // The refusal stands; the lock that should follow may be missing: say so.
+        v.detail += v.detail.empty() ? "" : "; ";
+        v.detail += "could not record the failure in the state store";
+    }
+    return v;
+}
+
+}  // namespace otp

@@ -1,0 +1,281 @@
+// The one table of mod_otp's directives, server-level and per-directory alike, with the
+// handlers that check each value while the configuration is read (so `apachectl configtest`
+// names the file, line and reason). The docs strings are what `httpd -L` prints; the README
+// documents each directive, and t/basic/10_directive_docs.t checks the two agree.
+#include "mod_otp/config/directives.h"
+
+#include <apr_lib.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+#include "mod_otp/config/dir_config.h"
+#include "mod_otp/config/server_config.h"
+#include "mod_otp/lifecycle/module_state.h"
+#include "session/session_cookie.h"
+#include "util/file_io.h"
+#include "util/numbers.h"
+#include "util/unique_fd.h"
+
+APLOG_USE_MODULE(otp);
+
+namespace {
+
+// Parses a whole decimal number in [min, max]; nullptr on success, else the reason.
+const char* parse_int(cmd_parms* cmd, const char* text, int min, int max, int* out) {
+    const auto value = otp::parse_decimal<int>(text);
+    if (!value || *value < min || *value > max)
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a whole number from %d to %d",
+                            cmd->cmd->name, text, min, max);
+    *out = *value;
+    return nullptr;
+}
+
+// Every handler below stores into an int member named by the directive's cmd_data offset.
+int* field(cmd_parms* cmd, void* conf) {
+    return reinterpret_cast<int*>(static_cast<char*>(conf) +
+                                  reinterpret_cast<std::uintptr_t>(cmd->info));
+}
+
+template <int Min, int Max>
+const char* set_int(cmd_parms* cmd, void* conf, const char* arg) {
+    return parse_int(cmd, arg, Min, Max, field(cmd, conf));
+}
+
+const char* set_users_file(cmd_parms* cmd, void* raw, const char* path, const char* layout) {
+    auto* conf = static_cast<otp_dir_config*>(raw);
+    otp::UsersFileLayout parsed = otp::UsersFileLayout::oath;
+    if (layout && std::string(layout) == "mod_authn_otp")
+        parsed = otp::UsersFileLayout::mod_authn_otp;
+    else if (layout && std::string(layout) != "oath")
+        return apr_psprintf(cmd->pool,
+                            "OTPUsersFile: unknown layout '%s' (expected oath or mod_authn_otp)",
+                            layout);
+    const char* resolved = ap_server_root_relative(cmd->pool, path);
+    if (!resolved) return apr_psprintf(cmd->pool, "OTPUsersFile: invalid path '%s'", path);
+    // Read it now, so a broken file fails `apachectl configtest` with its file and line.
+    std::string error;
+    try {
+        if (!otp_state().users.preload(resolved, parsed, &error))
+            return apr_psprintf(cmd->pool, "OTPUsersFile: %s", error.c_str());
+    } catch (const std::exception& e) {
+        return apr_psprintf(cmd->pool, "OTPUsersFile: %s: %s", resolved, e.what());
+    }
+    conf->users_file = resolved;
+    conf->users_layout = static_cast<int>(parsed);
+    return nullptr;
+}
+
+const char* set_state_store(cmd_parms* cmd, void*, const char* arg) {
+    if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
+    std::string spec(arg);
+    std::string::size_type colon = spec.find(':');
+    OtpStoreConfig& store = otp_state().store_config;
+    store.provider = spec.substr(0, colon);
+    store.args = colon == std::string::npos ? "" : spec.substr(colon + 1);
+    store.configured = true;
+    if (!ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, store.provider.c_str(),
+                            AP_SOCACHE_PROVIDER_VERSION))
+        return apr_psprintf(cmd->pool,
+                            "OTPStateStore: no socache provider '%s' is loaded "
+                            "(LoadModule socache_%s_module before this line)",
+                            store.provider.c_str(), store.provider.c_str());
+    return nullptr;
+}
+
+const char* set_validation_pipe(cmd_parms* cmd, void* raw, const char* name) {
+    auto* conf = static_cast<otp_dir_config*>(raw);
+    conf->pipe = otp::builtin_pipe(name);
+    if (!conf->pipe)
+        return apr_psprintf(cmd->pool,
+                            "OTPValidationPipe: '%s' is not available (this version has the "
+                            "pipes totp and hotp)",
+                            name);
+    return nullptr;
+}
+
+// "failures window ban" or "off", into three int fields starting at the cmd_data offset
+// (failures, window, ban in that order; OTPLockout and OTPAddressLockout).
+const char* set_lockout(cmd_parms* cmd, void* conf, const char* args) {
+    int* fields = field(cmd, conf);
+    const char* failures = ap_getword_conf(cmd->temp_pool, &args);
+    const char* window = ap_getword_conf(cmd->temp_pool, &args);
+    const char* ban = ap_getword_conf(cmd->temp_pool, &args);
+    if (!strcasecmp(failures, "off") && !*window) {
+        fields[0] = fields[1] = fields[2] = 0;
+        return nullptr;
+    }
+    if (!*ban || *ap_getword_conf(cmd->temp_pool, &args))
+        return apr_psprintf(cmd->pool,
+                            "%s: expected 'failures window ban' (e.g. 5 300 900) or 'off'",
+                            cmd->cmd->name);
+    if (const char* err = parse_int(cmd, failures, 1, 1000, &fields[0])) return err;
+    if (const char* err = parse_int(cmd, window, 1, 86400, &fields[1])) return err;
+    return parse_int(cmd, ban, 1, 604800, &fields[2]);
+}
+
+const char* set_cookie_name(cmd_parms* cmd, void* raw, const char* name) {
+    auto* conf = static_cast<otp_dir_config*>(raw);
+    // RFC 6265 token characters only: the name goes verbatim into Set-Cookie.
+    for (const char* c = name; *c; ++c)
+        if (!apr_isalnum(*c) && !strchr("!#$%&'*+-.^_`|~", *c))
+            return apr_psprintf(cmd->pool, "OTPCookieName: '%s' is not a valid cookie name", name);
+    if (!*name) return "OTPCookieName: empty name";
+    conf->cookie_name = name;
+    return nullptr;
+}
+
+constexpr std::size_t kMaxPageTemplateBytes = 1024 * 1024;
+
+// In .htaccess this runs for every request that reads the file, in a worker thread: the open
+// must never block. O_NONBLOCK keeps a FIFO planted at the path from hanging configtest or
+// the worker (open_regular_file then refuses it as "not a regular file"); a regular file
+// ignores the flag, so the read is an ordinary one.
+const char* set_page_template(cmd_parms* cmd, void* raw, const char* path) {
+    auto* conf = static_cast<otp_dir_config*>(raw);
+    const char* resolved = ap_server_root_relative(cmd->pool, path);
+    if (!resolved) return apr_psprintf(cmd->pool, "OTPPageTemplate: invalid path '%s'", path);
+    std::string error;
+    struct stat st;
+    const otp::UniqueFd file = otp::open_regular_file(
+        resolved, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, &st, &error);
+    if (!file) return apr_psprintf(cmd->pool, "OTPPageTemplate: %s", error.c_str());
+    if (st.st_size > static_cast<off_t>(kMaxPageTemplateBytes))
+        return apr_psprintf(cmd->pool, "OTPPageTemplate: %s is larger than 1 MiB", resolved);
+    std::string text;
+    if (!otp::read_to_end(file.get(), static_cast<std::size_t>(st.st_size), resolved, &text,
+                          &error))
+        return apr_psprintf(cmd->pool, "OTPPageTemplate: %s", error.c_str());
+    if (text.size() > kMaxPageTemplateBytes)  // grew since fstat
+        return apr_psprintf(cmd->pool, "OTPPageTemplate: %s is larger than 1 MiB", resolved);
+    conf->page_template = apr_pstrmemdup(cmd->pool, text.data(), text.size());
+    return nullptr;
+}
+
+const char* set_translations(cmd_parms* cmd, void* raw, const char* dir) {
+    auto* conf = static_cast<otp_dir_config*>(raw);
+    const char* resolved = ap_server_root_relative(cmd->pool, dir);
+    if (!resolved) return apr_psprintf(cmd->pool, "OTPTranslations: invalid path '%s'", dir);
+    std::string error;
+    const otp::Translations* loaded = otp_state().load_translations(resolved, &error);
+    if (!loaded) return apr_psprintf(cmd->pool, "OTPTranslations: %s", error.c_str());
+    conf->translations = loaded;
+    return nullptr;
+}
+
+const char* set_session_key_file(cmd_parms* cmd, void*, const char* path) {
+    if (const char* err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT)) return err;
+    const char* resolved = ap_server_root_relative(cmd->pool, path);
+    std::string error;
+    auto key = resolved ? otp::load_session_key_file(resolved, &error) : std::nullopt;
+    if (!key) return apr_psprintf(cmd->pool, "OTPSessionKeyFile: %s", error.c_str());
+    otp_server_conf(cmd->server)->session_key =
+        static_cast<const char*>(apr_pmemdup(cmd->pool, key->data(), key->size()));
+    return nullptr;
+}
+
+const char* set_customer_identifier(cmd_parms* cmd, void* raw, const char* expression) {
+    auto* conf = static_cast<otp_dir_config*>(raw);
+    const char* err = nullptr;
+    conf->customer_identifier =
+        ap_expr_parse_cmd(cmd, expression, AP_EXPR_FLAG_STRING_RESULT, &err, nullptr);
+    if (err)
+        return apr_psprintf(cmd->pool, "OTPCustomerIdentifier: cannot parse '%s': %s", expression,
+                            err);
+    return nullptr;
+}
+
+const char* set_event_log(cmd_parms* cmd, void*, const char* target) {
+    if (const char* err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT)) return err;
+    auto* conf = otp_server_conf(cmd->server);
+    if (*target == '|') {
+        if (!target[1]) return "OTPEventLog: a piped log needs a program after '|'";
+        conf->event_log = target;
+    } else {
+        conf->event_log = ap_server_root_relative(cmd->pool, target);
+        if (!conf->event_log)
+            return apr_psprintf(cmd->pool, "OTPEventLog: invalid path '%s'", target);
+    }
+    return nullptr;
+}
+
+// Wraps each handler so that no C++ exception reaches httpd's config parser.
+template <const char* (*Handler)(cmd_parms*, void*, const char*)>
+const char* guarded1(cmd_parms* cmd, void* conf, const char* arg) {
+    try {
+        return Handler(cmd, conf, arg);
+    } catch (const std::exception& e) {
+        return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, e.what());
+    } catch (...) {
+        return apr_psprintf(cmd->pool, "%s: internal error", cmd->cmd->name);
+    }
+}
+
+#define OTP_OFFSET(member) reinterpret_cast<void*>(APR_OFFSETOF(otp_dir_config, member))
+#define OTP_DIR_SCOPE (RSRC_CONF | OR_AUTHCFG)
+
+}  // namespace
+
+const command_rec otp_directives[] = {
+    AP_INIT_TAKE12("OTPUsersFile", reinterpret_cast<cmd_func>(set_users_file), nullptr,
+                   OTP_DIR_SCOPE,
+                   "Path of the OATH users file, optionally followed by its layout "
+                   "(oath or mod_authn_otp)"),
+    AP_INIT_TAKE1("OTPStateStore", reinterpret_cast<cmd_func>(guarded1<set_state_store>), nullptr,
+                  RSRC_CONF,
+                  "socache provider for shared state, as provider[:args] (default shmcb)"),
+    AP_INIT_TAKE1("OTPEventLog", reinterpret_cast<cmd_func>(guarded1<set_event_log>), nullptr,
+                  RSRC_CONF, "JSON-lines event log: a file, or \"|program\" for a piped logger"),
+    AP_INIT_TAKE1("OTPCustomerIdentifier", reinterpret_cast<cmd_func>(set_customer_identifier),
+                  nullptr, OTP_DIR_SCOPE,
+                  "ap_expr giving CUSTOMER_IDENTIFIER for events, e.g. %{HTTP:X-Customer-Id}"),
+    AP_INIT_TAKE1("OTPValidationPipe", reinterpret_cast<cmd_func>(guarded1<set_validation_pipe>),
+                  nullptr, OTP_DIR_SCOPE,
+                  "Which tokens validate codes here: totp or hotp (default: the user's)"),
+    AP_INIT_TAKE1("OTPAllowedRetry", reinterpret_cast<cmd_func>(set_int<1, 100>),
+                  OTP_OFFSET(allowed_retry), OTP_DIR_SCOPE,
+                  "Wrong codes allowed in one login attempt; the n-th aborts it (default 2)"),
+    AP_INIT_RAW_ARGS("OTPLockout", reinterpret_cast<cmd_func>(guarded1<set_lockout>),
+                     OTP_OFFSET(lockout_failures), OTP_DIR_SCOPE,
+                     "'failures window ban' in seconds (default 5 300 900), or off"),
+    AP_INIT_RAW_ARGS("OTPAddressLockout", reinterpret_cast<cmd_func>(guarded1<set_lockout>),
+                     OTP_OFFSET(address_failures), OTP_DIR_SCOPE,
+                     "Basic: 'failures window ban' per client address (default 20 300 900), "
+                     "or off"),
+    AP_INIT_TAKE1("OTPSessionLifetime", reinterpret_cast<cmd_func>(set_int<1, 2592000>),
+                  OTP_OFFSET(session_lifetime), OTP_DIR_SCOPE,
+                  "Absolute session lifetime in seconds (default 28800)"),
+    AP_INIT_TAKE1("OTPSessionIdleTimeout", reinterpret_cast<cmd_func>(set_int<1, 2592000>),
+                  OTP_OFFSET(session_idle), OTP_DIR_SCOPE,
+                  "Session ends after this many seconds without a request (default 1800)"),
+    AP_INIT_TAKE1("OTPCookieName", reinterpret_cast<cmd_func>(guarded1<set_cookie_name>), nullptr,
+                  OTP_DIR_SCOPE, "Session cookie name (default otp_session)"),
+    AP_INIT_TAKE1("OTPPageTemplate", reinterpret_cast<cmd_func>(guarded1<set_page_template>),
+                  nullptr, OTP_DIR_SCOPE, "HTML template of the OTP page"),
+    AP_INIT_TAKE1("OTPTranslations", reinterpret_cast<cmd_func>(guarded1<set_translations>),
+                  nullptr, OTP_DIR_SCOPE,
+                  "Directory of <lang>.json files with extra or replaced page texts"),
+    AP_INIT_TAKE1("OTPSessionKeyFile", reinterpret_cast<cmd_func>(guarded1<set_session_key_file>),
+                  nullptr, RSRC_CONF,
+                  "File with the 32-byte key (64 hex digits) that seals session cookies"),
+    AP_INIT_TAKE1("OTPWindow", reinterpret_cast<cmd_func>(set_int<0, 10>), OTP_OFFSET(window),
+                  OTP_DIR_SCOPE, "TOTP time steps accepted either side of now (default 1)"),
+    AP_INIT_TAKE1("OTPHOTPLookAhead", reinterpret_cast<cmd_func>(set_int<0, 100>),
+                  OTP_OFFSET(hotp_look_ahead), OTP_DIR_SCOPE,
+                  "HOTP counters accepted ahead of the expected one (default 10)"),
+    AP_INIT_TAKE1("OTPTimeStep", reinterpret_cast<cmd_func>(set_int<1, 3600>),
+                  OTP_OFFSET(time_step), OTP_DIR_SCOPE,
+                  "TOTP time step in seconds for tokens whose type does not say (default 30)"),
+    AP_INIT_TAKE1("OTPDigits", reinterpret_cast<cmd_func>(set_int<6, 8>), OTP_OFFSET(digits),
+                  OTP_DIR_SCOPE,
+                  "Code length for tokens whose type does not say, 6 to 8 (default 6)"),
+    AP_INIT_TAKE1("OTPBasicLinger", reinterpret_cast<cmd_func>(set_int<0, 86400>),
+                  OTP_OFFSET(basic_linger), OTP_DIR_SCOPE,
+                  "Seconds a Basic user+password stays accepted from the same address after "
+                  "its code was validated; 0 = every request needs a new code (default 300)"),
+    {nullptr, {nullptr}, nullptr, 0, RAW_ARGS, nullptr},
+};

@@ -1,0 +1,52 @@
+#include "mod_otp/events/verification_events.h"
+
+#include <string>
+
+#include "mod_otp/events/event_log.h"
+#include "mod_otp/lifecycle/module_state.h"
+
+APLOG_USE_MODULE(otp);
+
+void otp_report_verification(request_rec* r, std::string_view user, const otp::Verification& v) {
+    const std::string name(user);
+    const char* pipe = v.compared ? v.pipe : nullptr;
+    if (v.user_unlocked) otp_emit_request_event(r, otp::event::kUserUnlocked, user, {});
+    if (v.verdict == otp::Verdict::accepted) {
+        otp_emit_request_event(r, otp::event::kValidated, user, {}, pipe);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "user \"%s\": %s code accepted", name.c_str(),
+                      v.pipe);
+        return;
+    }
+    const char* reason = otp::verdict_reason(v.verdict);
+    if (v.attempts_left >= 0)
+        otp_emit_request_event(r, otp::event::kValidationFailed, user,
+                               {{"reason", reason}, {"attempts_left", v.attempts_left}}, pipe);
+    else
+        otp_emit_request_event(r, otp::event::kValidationFailed, user, {{"reason", reason}}, pipe);
+    const bool store_error = v.verdict == otp::Verdict::store_error;
+    if (store_error)
+        otp_emit_request_event(r, otp::event::kStoreError, user, {{"reason", v.detail}}, pipe);
+    if (v.verdict == otp::Verdict::address_locked)
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "refused: client address %s is locked out (OTPAddressLockout)",
+                      r->useragent_ip);
+    else
+        ap_log_rerror(APLOG_MARK, store_error ? APLOG_ERR : APLOG_WARNING, 0, r,
+                      "user \"%s\": refused (%s)%s%s", name.c_str(), reason,
+                      v.detail.empty() ? "" : ": ", v.detail.c_str());
+    if (v.attempt_aborted)
+        otp_emit_request_event(r, otp::event::kAttemptAborted, user,
+                               {{"reason", "retries_exhausted"}});
+    if (v.user_locked) {
+        otp_state().verified.revoke_all();  // the user's sessions end now, in every process
+        otp_emit_request_event(r, otp::event::kUserLocked, user,
+                               {{"ban_seconds", static_cast<long long>(v.ban_seconds)}});
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "user \"%s\": locked out for %lld s",
+                      name.c_str(), static_cast<long long>(v.ban_seconds));
+    }
+    if (v.address_locked_now) {
+        otp_emit_request_event(r, otp::event::kAddressLocked, user, {});
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "client address %s locked out (OTPAddressLockout)", r->useragent_ip);
+    }
+}

@@ -1,0 +1,68 @@
+#include "mod_otp/login/login_request.h"
+
+#include "crypto/digest.h"
+#include "mod_otp/config/server_config.h"
+#include "mod_otp/events/event_log.h"
+#include "mod_otp/http/clock.h"
+#include "web/login_page.h"
+
+APLOG_USE_MODULE(otp);
+
+namespace {
+
+bool ends_with(std::string_view text, std::string_view tail) {
+    return text.size() >= tail.size() &&
+           text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+}  // namespace
+
+Endpoint endpoint_of(request_rec* r) {
+    std::string_view uri = r->uri ? r->uri : "";
+    if (ends_with(uri, "/.otp/start")) return Endpoint::start;
+    if (ends_with(uri, "/.otp/logout")) return Endpoint::logout;
+    return Endpoint::none;
+}
+
+LoginRequest::LoginRequest(request_rec* req, Mode m)
+    : r(req),
+      conf(static_cast<otp_dir_config*>(ap_get_module_config(req->per_dir_config, &otp_module))),
+      mode(m),
+      state(otp_state()),
+      store(state, req->server, req->pool),
+      realm(session_realm(req, conf)),
+      limits_policy(otp_limit_policy(conf)),
+      verifier(store, limits_policy, conf->users_file ? conf->users_file : ""),
+      limits(verifier.limits()) {}
+
+std::string LoginRequest::csrf_key() const {
+    return otp::hmac_sha256(otp_session_key(r->server), "mod_otp csrf");
+}
+
+bool LoginRequest::configured() const {
+    if (conf->users_file) return true;
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "OTP login for %s needs OTPUsersFile", r->uri);
+    return false;
+}
+
+std::string absolute_start_path(request_rec* r, const SessionRealm& realm) {
+    std::string uri = r->uri;
+    // Under <Location />, r->uri may be "//evil.example/x": never answer a path that a client
+    // reads as another host.
+    if (uri == realm.path && uri.back() != '/') return otp::same_origin_link(uri + "/.otp/start");
+    return otp::same_origin_link(uri.substr(0, uri.rfind('/') + 1) + ".otp/start");
+}
+
+std::string default_return(const SessionRealm& realm) {
+    return realm.path.back() == '/' ? realm.path : realm.path + "/";
+}
+
+void emit_failure(LoginRequest& login, std::string_view user, const char* reason, int attempts_left,
+                  const char* pipe) {
+    if (attempts_left >= 0)
+        otp_emit_request_event(login.r, otp::event::kValidationFailed, user,
+                               {{"reason", reason}, {"attempts_left", attempts_left}}, pipe);
+    else
+        otp_emit_request_event(login.r, otp::event::kValidationFailed, user, {{"reason", reason}},
+                               pipe);
+}
