@@ -78,5 +78,5 @@ fuzz-ci:
 	@scripts/run-fuzz.sh 20
 
 clean:
-	rm -rf $(BUILD_DIR) build-asan build-fuzz t/logs t/var t/results t/conf/httpd.conf t/conf/extra.conf \
-	       t/conf/apache_test_config.pm t/htdocs/index.html
+	rm -rf $(BUILD_DIR) build-asan build-fuzz t/logs t/var t/results t/conf/httpd.conf \
+	       t/var-module t/conf/extra.conf t/conf/apache_test_config.pm t/htdocs/index.html

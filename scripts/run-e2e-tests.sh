@@ -98,15 +98,15 @@ chmod -R a+rX "$workdir/t/var-module"
 children_of() {
     local stat rest
     for stat in /proc/[0-9]*/stat; do
-        rest=$(cat "$stat" 2>/dev/null) || continue
+        read -r rest 2>/dev/null <"$stat" || continue
         rest=${rest##*) }                # after "pid (comm) ": "state ppid ..."
         rest=${rest#* }
         [[ ${rest%% *} == "$1" ]] && { stat=${stat#/proc/}; echo "${stat%/stat}"; }
     done
 }
 
-# Until killed (or this script is gone): waits for the server's pid file, then writes to $1 a line naming the first
-# child of it that has LD_PRELOAD in its environment and the ASan runtime mapped.
+# Until killed (or this script is gone): waits for the server's pid file, then writes to $1 a
+# line naming the first child of it with LD_PRELOAD in its environment and libasan mapped.
 watch_sanitized_children() {
     local pid child
     while kill -0 $$ 2>/dev/null; do
@@ -127,7 +127,9 @@ watch_sanitized_children() {
 
 # Counts (prints to stdout) the sanitizer reports of one MPM run, and shows them on stderr.
 sanitizer_reports() {
-    local mpm=$1 log=$2 pattern='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|ASan runtime does not come first'
+    local mpm=$1 log=$2
+    local pattern='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:'
+    pattern+='|ASan runtime does not come first'
     local count=0 n f seen_inodes=" "
     for f in "$san_dir"/* t/logs/error_log "$log"; do
         [[ -f $f ]] || continue

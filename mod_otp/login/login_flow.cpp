@@ -127,7 +127,7 @@ int otp_login_check_authn(request_rec* r) {
     return HTTP_INTERNAL_SERVER_ERROR;
 }
 
-int otp_login_note_auth_failure(request_rec* r, const char* auth_type) {
+int otp_login_note_auth_failure(request_rec*, const char* auth_type) {
     return strcasecmp(auth_type, "OTP") ? DECLINED : OK;
 }
 

@@ -61,8 +61,7 @@ std::string server_identity(const server_rec* s) {
            (s->server_hostname ? s->server_hostname : "") + ":" + std::to_string(s->port);
 }
 
-bool revoked(request_rec* r, const otp_dir_config* conf, otp::StateStore& store,
-             const otp::SessionClaims& claims) {
+bool revoked(const otp_dir_config* conf, otp::StateStore& store, const otp::SessionClaims& claims) {
     otp::LoginLimits limits(store, otp_limit_policy(conf),
                             conf->users_file ? conf->users_file : "");
     bool store_error = false;
@@ -74,22 +73,19 @@ bool revoked(request_rec* r, const otp_dir_config* conf, otp::StateStore& store,
 
 SessionRealm session_realm(request_rec* r, const otp_dir_config* conf) {
     SessionRealm realm;
-    // The innermost section that applies. Core has a config for every section with a core
-    // directive (also one without OTP* directives, where ours is inherited from outside);
-    // ours names the innermost section with an OTP* directive (a .htaccess holding only
-    // Auth*, Require and OTP* lines has no core config). The more specific one wins.
+    // The innermost section that applies: core keeps one config for every <Location>,
+    // <Directory> and <Files> section (also one without OTP* directives of its own, where
+    // ours is inherited from outside), the last merged being the innermost. Only a .htaccess
+    // file holding no core directive (Auth*, Require and OTP* lines are not core's) leaves no
+    // trace there; when it holds an OTP* directive, ours names its directory, below core's.
     const auto* core =
         static_cast<const core_dir_config*>(ap_get_core_module_config(r->per_dir_config));
-    const char* section = nullptr;
-    realm.path = "/";
-    for (const char* candidate :
-         {static_cast<const char*>(core ? core->d : nullptr), conf->section_path}) {
-        auto path = section_url_path(r, candidate);
-        if (path && (!section || std::strlen(candidate) > std::strlen(section))) {
-            section = candidate;
-            realm.path = *path;
-        }
-    }
+    const char* section = core ? core->d : nullptr;
+    if (conf->section_path &&
+        (!section || (is_prefix_path(section, conf->section_path) &&
+                      std::strlen(conf->section_path) > std::strlen(section))))
+        section = conf->section_path;
+    realm.path = section_url_path(r, section).value_or("/");
     std::string name = otp_cookie_name(conf);
     if (is_https(r) && realm.path == "/") name = "__Host-" + name;
     realm.cookie_name = name;
@@ -131,7 +127,7 @@ std::optional<otp::SessionClaims> current_session(request_rec* r, const otp_dir_
     if (!cache.verified(claims->session_id, now)) {
         const std::uint64_t generation = cache.generation();
         if (store.get(session_key(claims->session_id), nullptr) != otp::StoreStatus::ok ||
-            revoked(r, conf, store, *claims))
+            revoked(conf, store, *claims))
             return std::nullopt;
         cache.remember(claims->session_id, generation, now + SessionCache::kSessionSeconds);
     }
