@@ -189,6 +189,20 @@ FailureOutcome LoginLimits::record_failure(std::string_view user, std::string_vi
     return outcome;
 }
 
+FailureOutcome LoginLimits::record_replay(std::string_view user, std::string_view address,
+                                          const Admission& admission) {
+    FailureOutcome outcome;
+    const auto allowed = static_cast<std::int64_t>(policy_.allowed_retry);
+    outcome.attempts_left =
+        static_cast<int>(std::max<std::int64_t>(0, allowed - admission.attempt_tries));
+    outcome.attempt_aborted = admission.attempt_tries >= allowed;
+    if (admission.user_guesses > 0)
+        outcome.store_ok &= store_.decrement("guesses:" + user_key(user)).has_value();
+    if (admission.address_guesses > 0 && !address.empty())
+        outcome.store_ok &= store_.decrement("addr-guesses:" + address_key(address)).has_value();
+    return outcome;
+}
+
 void LoginLimits::record_success(const LoginAttempt* attempt, std::string_view user,
                                  std::string_view address, const Admission& admission) {
     store_.remove("guesses:" + user_key(user));

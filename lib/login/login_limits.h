@@ -77,6 +77,12 @@ public:
                     std::int64_t now);
     FailureOutcome record_failure(std::string_view user, std::string_view address,
                                   const Admission& admission, std::int64_t now);
+    // A replayed code: refused, and it uses up the attempt's retry, but it gives the user and
+    // the address their guess back. A code that was valid and already used reveals nothing
+    // an attacker did not have, and Basic clients resend their last password on every request
+    // after OTPBasicLinger ends: counting those would lock the user out for a resend.
+    FailureOutcome record_replay(std::string_view user, std::string_view address,
+                                 const Admission& admission);
     // An accepted code: the user's count starts afresh, the attempt ends, and the address
     // gets its guess back (the address lockout counts failures, not logins).
     void record_success(const LoginAttempt* attempt, std::string_view user,

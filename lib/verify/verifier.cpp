@@ -86,7 +86,9 @@ Verification Verifier::verify(const UsersSource& users, const Pipe& pipe, const 
     // A failing store or users file is not the guesser's fault: nothing more is counted.
     if (v.verdict == Verdict::store_error) return v;
     const FailureOutcome failure =
-        limits_.record_failure(guess.user, guess.address, admission, guess.now);
+        v.verdict == Verdict::replay
+            ? limits_.record_replay(guess.user, guess.address, admission)
+            : limits_.record_failure(guess.user, guess.address, admission, guess.now);
     if (guess.attempt) v.attempts_left = failure.attempts_left;
     v.attempt_aborted = failure.attempt_aborted;
     v.user_locked = failure.user_locked;

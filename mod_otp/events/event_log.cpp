@@ -2,6 +2,7 @@
 
 #include "crypto/digest.h"
 #include "mod_otp/config/dir_config.h"
+#include "mod_otp/config/section.h"
 #include "mod_otp/config/server_config.h"
 #include "mod_otp/lifecycle/module_state.h"
 #include "util/codec.h"
@@ -120,7 +121,7 @@ void otp_emit_request_event(request_rec* r, const otp::EventType& type, std::str
     event.set("SOURCE_ADDRESS", r->useragent_ip ? r->useragent_ip : "");
     add_fields(event, fields);
     event.set("request_id", otp_request_id(r));
-    if (conf->section_path) event.set("location", conf->section_path);
+    event.set("location", protected_section(r, conf).url_path);
     if (pipe && *pipe) event.set("pipe", pipe);
     write_line(r->server, event.dump() + "\n");
 }

@@ -196,8 +196,9 @@ static void address_lockout(void**) {
     assert_int_equal(static_cast<int>(locked.verdict), static_cast<int>(Verdict::address_locked));
     assert_false(locked.compared);
     assert_true(locked.retry_after > 0 && locked.retry_after <= 20);
-    assert_int_equal(static_cast<int>(f.basic("alice", alice_code(kNow), kNow, "192.0.2.8").verdict),
-                     static_cast<int>(Verdict::accepted));
+    assert_int_equal(
+        static_cast<int>(f.basic("alice", alice_code(kNow), kNow, "192.0.2.8").verdict),
+        static_cast<int>(Verdict::accepted));
     f.store.set_now(kNow + 21);
     assert_int_equal(
         static_cast<int>(f.basic("alice", alice_code(kNow + 60), kNow + 60, "192.0.2.7").verdict),
@@ -215,12 +216,34 @@ static void address_lockout_counts_failures_not_logins(void**) {
     for (int i = 0; i < 5; ++i) {  // five logins, each with a newer step
         const std::int64_t at = kNow + 30 * i;
         f.store.set_now(at);
-        assert_int_equal(static_cast<int>(f.basic("alice", alice_code(at), at, "192.0.2.9").verdict),
-                         static_cast<int>(Verdict::accepted));
+        assert_int_equal(
+            static_cast<int>(f.basic("alice", alice_code(at), at, "192.0.2.9").verdict),
+            static_cast<int>(Verdict::accepted));
     }
     const std::int64_t later = kNow + 150;
     assert_false(f.basic("ghost", "123456", later, "192.0.2.9").address_locked_now);
     assert_true(f.basic("ghost", "123456", later, "192.0.2.9").address_locked_now);
+}
+
+// A Basic client resends its last password after the linger ends: each resend is a refused
+// replay, but none counts toward the lockout, so the user can still log in with a new code.
+static void replays_do_not_lock_the_user(void**) {
+    Fixture f;
+    const std::string code = alice_code(kNow);
+    assert_int_equal(static_cast<int>(f.basic("alice", code).verdict),
+                     static_cast<int>(Verdict::accepted));
+    for (int i = 0; i < 10; ++i) {
+        Verification v = f.basic("alice", code);
+        assert_int_equal(static_cast<int>(v.verdict), static_cast<int>(Verdict::replay));
+        assert_false(v.user_locked);
+    }
+    const std::int64_t next = kNow + 30;
+    f.store.set_now(next);
+    assert_int_equal(static_cast<int>(f.basic("alice", alice_code(next), next).verdict),
+                     static_cast<int>(Verdict::accepted));
+    // Wrong codes still count: three lock (OTPLockout 3 in the fixture).
+    for (int i = 0; i < 2; ++i) assert_false(f.basic("alice", "000000", next).user_locked);
+    assert_true(f.basic("alice", "000001", next).user_locked);
 }
 
 // The pipe decides which tokens may answer: totp never takes an HOTP code and vice versa.
@@ -283,6 +306,7 @@ int main() {
         cmocka_unit_test(parallel_basic_guesses_never_exceed_the_lockout),
         cmocka_unit_test(a_lock_between_read_and_count_is_seen),
         cmocka_unit_test(address_lockout),
+        cmocka_unit_test(replays_do_not_lock_the_user),
         cmocka_unit_test(address_lockout_counts_failures_not_logins),
         cmocka_unit_test(pipes_select_tokens),
         cmocka_unit_test(replay_record_outlives_any_window),
