@@ -138,13 +138,18 @@ Admission LoginLimits::admit(const LoginAttempt* attempt, std::string_view user,
     return result;
 }
 
-FailureOutcome LoginLimits::record_failure(std::string_view user, std::string_view address,
-                                           const Admission& admission, std::int64_t now) {
+FailureOutcome LoginLimits::attempt_outcome(const Admission& admission) const {
     FailureOutcome outcome;
     const auto allowed = static_cast<std::int64_t>(policy_.allowed_retry);
     outcome.attempts_left =
         static_cast<int>(std::max<std::int64_t>(0, allowed - admission.attempt_tries));
     outcome.attempt_aborted = admission.attempt_tries >= allowed;
+    return outcome;
+}
+
+FailureOutcome LoginLimits::record_failure(std::string_view user, std::string_view address,
+                                           const Admission& admission, std::int64_t now) {
+    FailureOutcome outcome = attempt_outcome(admission);
 
     if (admission.address_guesses >= static_cast<std::int64_t>(policy_.address_failures) &&
         policy_.address_lockout && !address.empty()) {
@@ -191,11 +196,7 @@ FailureOutcome LoginLimits::record_failure(std::string_view user, std::string_vi
 
 FailureOutcome LoginLimits::record_replay(std::string_view user, std::string_view address,
                                           const Admission& admission) {
-    FailureOutcome outcome;
-    const auto allowed = static_cast<std::int64_t>(policy_.allowed_retry);
-    outcome.attempts_left =
-        static_cast<int>(std::max<std::int64_t>(0, allowed - admission.attempt_tries));
-    outcome.attempt_aborted = admission.attempt_tries >= allowed;
+    FailureOutcome outcome = attempt_outcome(admission);
     if (admission.user_guesses > 0)
         outcome.store_ok &= store_.decrement("guesses:" + user_key(user)).has_value();
     if (admission.address_guesses > 0 && !address.empty())

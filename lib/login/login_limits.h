@@ -96,6 +96,9 @@ public:
     std::string address_key(std::string_view address) const;
 
 private:
+    // What a refused guess leaves of its attempt: retries left, and whether it was the last.
+    FailureOutcome attempt_outcome(const Admission& admission) const;
+
     StateStore& store_;
     LimitPolicy policy_;
     std::string scope_;

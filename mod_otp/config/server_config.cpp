@@ -1,6 +1,5 @@
 #include "mod_otp/config/server_config.h"
 
-#include "mod_otp/lifecycle/module_state.h"
 #include "session/session_cookie.h"
 
 void* otp_create_server_config(apr_pool_t* pool, server_rec*) {
@@ -18,5 +17,7 @@ void* otp_merge_server_config(apr_pool_t* pool, void* base_raw, void* add_raw) {
 
 std::string otp_session_key(server_rec* s) {
     const char* key = otp_server_conf(s)->session_key;
-    return key ? std::string(key, otp::kSessionKeyBytes) : otp_state().random_session_key;
+    // post_config gives every server without OTPSessionKeyFile a random key, so this is empty
+    // only before then; an empty key seals and opens nothing (fail closed).
+    return key ? std::string(key, otp::kSessionKeyBytes) : std::string();
 }

@@ -15,7 +15,8 @@ void* otp_create_server_config(apr_pool_t* pool, server_rec* server);
 void* otp_merge_server_config(apr_pool_t* pool, void* base, void* add);
 
 // The key that seals this server's session cookies and keys its CSRF tokens:
-// OTPSessionKeyFile's, else the random key of this start.
+// OTPSessionKeyFile's, else the random key post_config made for this server; empty (no
+// key: nothing seals or opens) only before post_config.
 std::string otp_session_key(server_rec* s);
 
 inline otp_server_config* otp_server_conf(server_rec* s) {

@@ -53,9 +53,6 @@ int otp_lifecycle_post_config(apr_pool_t* pconf, apr_pool_t*, apr_pool_t* ptemp,
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
                          "mod_otp: no shared memory for the session cache; every session "
                          "check asks the state store");
-        auto session_key = otp::random_bytes(32);
-        if (!session_key) return 500;
-        state.random_session_key = std::move(*session_key);
         // Each virtual host without OTPSessionKeyFile gets a random key of its own, so no
         // cookie one host sealed opens on another (the realm in the seal says so too).
         bool warned = false;

@@ -37,7 +37,6 @@ struct OtpModuleState {
     // cleared. At most kMaxTranslationsDirs directories per generation.
     std::mutex translations_mutex;
     std::map<std::string, std::unique_ptr<otp::Translations>> translations;
-    std::string random_session_key;  // for servers without OTPSessionKeyFile
     SessionCache verified;           // sessions and linger records verified, per process
 
     static constexpr std::size_t kMaxTranslationsDirs = 64;

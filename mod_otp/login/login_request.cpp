@@ -36,7 +36,9 @@ LoginRequest::LoginRequest(request_rec* req, Mode m)
       limits(verifier.limits()) {}
 
 std::string LoginRequest::csrf_key() const {
-    return otp::hmac_sha256(otp_session_key(r->server), "mod_otp csrf");
+    const std::string key = otp_session_key(r->server);
+    // No key, no token: make/check_csrf_token refuse an empty key (fail closed).
+    return key.empty() ? std::string() : otp::hmac_sha256(key, "mod_otp csrf");
 }
 
 bool LoginRequest::configured() const {

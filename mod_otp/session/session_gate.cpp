@@ -27,6 +27,15 @@ otp::SessionSealer sealer_for(request_rec* r) {
 
 std::string session_key(const std::string& id) { return "session:" + id; }
 
+// The claims of the first cookie of the realm's name that opens in this realm (where realms
+// nest, the browser sends one cookie per path under the same name).
+std::optional<otp::SessionClaims> open_realm_cookie(request_rec* r, const SessionRealm& realm,
+                                                    const otp::SessionSealer& sealer) {
+    for (const std::string& cookie : read_cookies(r, realm.cookie_name.c_str()))
+        if (auto claims = sealer.open(cookie, realm.id)) return claims;
+    return std::nullopt;
+}
+
 // Which virtual host: where it was defined, and its name and port.
 std::string server_identity(const server_rec* s) {
     return std::string(s->defn_name ? s->defn_name : "main") + ":" +
@@ -64,9 +73,7 @@ std::optional<otp::SessionClaims> current_session(request_rec* r, const otp_dir_
                                                   std::string_view user, const char** ended) {
     *ended = nullptr;
     otp::SessionSealer sealer = sealer_for(r);
-    std::optional<otp::SessionClaims> claims;
-    for (const std::string& cookie : read_cookies(r, realm.cookie_name.c_str()))
-        if ((claims = sealer.open(cookie, realm.id))) break;  // another realm's cookie: next
+    std::optional<otp::SessionClaims> claims = open_realm_cookie(r, realm, sealer);
     if (!claims) return std::nullopt;
     const std::int64_t now = unix_now();
     switch (otp::check_session(*claims, realm.path, now, otp_session_lifetime(conf),
@@ -122,10 +129,7 @@ bool start_session(request_rec* r, const otp_dir_config* conf, const SessionReal
 
 std::optional<otp::SessionClaims> end_session(request_rec* r, const otp_dir_config* conf,
                                               const SessionRealm& realm, otp::StateStore& store) {
-    std::optional<otp::SessionClaims> claims;
-    otp::SessionSealer sealer = sealer_for(r);
-    for (const std::string& cookie : read_cookies(r, realm.cookie_name.c_str()))
-        if ((claims = sealer.open(cookie, realm.id))) break;
+    std::optional<otp::SessionClaims> claims = open_realm_cookie(r, realm, sealer_for(r));
     // Only a live session clears the other processes' caches: an expired or already ended
     // one (or a cross-site GET carrying one) has nothing cached to revoke.
     if (claims &&
