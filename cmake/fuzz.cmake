@@ -25,7 +25,7 @@ set(OTP_FUZZ_COMPILE_FLAGS
 
 add_library(otpcore_fuzz STATIC ${OTP_CORE_SOURCES})
 target_include_directories(otpcore_fuzz PUBLIC ${CMAKE_SOURCE_DIR}/lib)
-target_link_libraries(otpcore_fuzz PUBLIC OpenSSL::Crypto PkgConfig::JANSSON)
+target_link_libraries(otpcore_fuzz PUBLIC OpenSSL::Crypto PkgConfig::JANSSON Threads::Threads)
 target_compile_options(otpcore_fuzz PRIVATE -fsanitize=fuzzer-no-link ${OTP_FUZZ_COMPILE_FLAGS})
 
 add_custom_target(fuzz-targets)

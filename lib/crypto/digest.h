@@ -8,10 +8,33 @@
 #include <string>
 #include <string_view>
 
+struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX, kept out of this header
+
 namespace otp {
 
 std::string sha256(std::string_view data);
 std::string hmac_sha256(std::string_view key, std::string_view data);
+
+// HMAC-SHA-256 under one key that is used for many messages (the per-process linger key).
+// OpenSSL 3's one-shot HMAC() fetches the algorithm and expands the key on every call, which
+// costs microseconds on a path that must stay as cheap as a static file; this keeps the inner
+// and outer hash states keyed once and copies them per message. mac() may be called from
+// several threads at once.
+class HmacSha256Key {
+public:
+    explicit HmacSha256Key(std::string_view key);
+    ~HmacSha256Key();
+    HmacSha256Key(const HmacSha256Key&) = delete;
+    HmacSha256Key& operator=(const HmacSha256Key&) = delete;
+
+    bool ok() const { return inner_ != nullptr; }
+    // The 32-byte MAC of data; empty when libcrypto fails (or the key was not set up).
+    std::string mac(std::string_view data) const;
+
+private:
+    struct evp_md_ctx_st* inner_ = nullptr;  // EVP_MD_CTX after the key XOR ipad block
+    struct evp_md_ctx_st* outer_ = nullptr;  // after the key XOR opad block
+};
 
 // Unambiguous concatenation for hashing several fields: each field is prefixed by its length,
 // so ("ab","c") and ("a","bc") never hash alike.

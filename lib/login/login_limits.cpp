@@ -10,8 +10,7 @@
 namespace otp {
 namespace {
 
-std::string attempt_key(std::string_view id) { return "attempt:" + std::string(id); }
-std::string tries_key(std::string_view id) { return "tries:" + std::string(id); }
+std::string tries_key(std::string_view id) { return record_key(id, "tries"); }
 
 }  // namespace
 
@@ -24,40 +23,24 @@ std::string LoginLimits::user_key(std::string_view user) const {
 }
 
 std::optional<LoginAttempt> LoginLimits::create_attempt(std::string_view bound_user,
-                                                        std::string_view return_path) {
+                                                        std::string_view return_path,
+                                                        std::int64_t now) {
+    // Nothing is stored: the caller seals the attempt into its cookie. Only the first guess
+    // makes a record (the retry counter), so page loads cost no store space.
     auto random = random_bytes(18);
     if (!random) return std::nullopt;
-    LoginAttempt attempt{base64url_encode(*random), std::string(bound_user),
-                         std::string(return_path)};
-    // "<length of bound user>:<bound user><return path>": any byte may be in either.
-    std::string record =
-        std::to_string(attempt.bound_user.size()) + ':' + attempt.bound_user + attempt.return_path;
-    if (store_.add(attempt_key(attempt.id), record, policy_.attempt_lifetime) != StoreStatus::ok)
-        return std::nullopt;
-    return attempt;
+    return LoginAttempt{base64url_encode(*random), std::string(bound_user),
+                        std::string(return_path), now};
 }
 
-std::optional<LoginAttempt> LoginLimits::find_attempt(std::string_view id, bool* store_error) {
-    *store_error = false;
-    // Ids are ours: 24 base64url characters. Anything else never reaches the store.
+bool LoginLimits::attempt_current(const LoginAttempt& attempt, std::int64_t now) const {
+    // Ids are ours: 24 base64url characters.
     static constexpr const char* kAlphabet =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    if (id.size() != 24 || id.find_first_not_of(kAlphabet) != std::string_view::npos)
-        return std::nullopt;
-    std::string record;
-    StoreStatus status = store_.get(attempt_key(id), &record);
-    if (status == StoreStatus::error) *store_error = true;
-    if (status != StoreStatus::ok) return std::nullopt;
-    const std::string::size_type colon = record.find(':');
-    const auto length = colon == std::string::npos
-                            ? std::nullopt
-                            : parse_decimal<std::size_t>(std::string_view(record).substr(0, colon));
-    if (!length || *length > record.size() - colon - 1) {
-        *store_error = true;
-        return std::nullopt;
-    }
-    return LoginAttempt{std::string(id), record.substr(colon + 1, *length),
-                        record.substr(colon + 1 + *length)};
+    if (attempt.id.size() != 24 || attempt.id.find_first_not_of(kAlphabet) != std::string::npos)
+        return false;
+    return attempt.created <= now + kAttemptClockSkew &&
+           now < attempt.created + policy_.attempt_lifetime;
 }
 
 std::string LoginLimits::address_key(std::string_view address) const {
@@ -80,7 +63,7 @@ Admission LoginLimits::admit(const LoginAttempt* attempt, std::string_view user,
     if (policy_.lockout) {
         // A locked user is answered "locked" before anything is counted.
         std::string until;
-        StoreStatus lock = store_.get("lock:" + user_id, &until);
+        StoreStatus lock = store_.get(record_key(user_id, "lock"), &until);
         if (lock == StoreStatus::error) return result;
         if (lock == StoreStatus::ok) {
             result.verdict = GateVerdict::locked;
@@ -88,14 +71,15 @@ Admission LoginLimits::admit(const LoginAttempt* attempt, std::string_view user,
             return result;
         }
         // The ban is over: report the unlock once.
-        StoreStatus notice = store_.remove("locked-notice:" + user_id);
+        StoreStatus notice = store_.remove(record_key(user_id, "locked-notice"));
         if (notice == StoreStatus::error) return result;
         result.user_unlocked = notice == StoreStatus::ok;
     }
     if (!address.empty() && policy_.address_lockout) {
         const std::string address_id = address_key(address);
-        GuardedCount count = store_.increment_unless(
-            "addr-guesses:" + address_id, policy_.address_window, "addr-lock:" + address_id);
+        GuardedCount count =
+            store_.increment_unless(record_key(address_id, "addr-guesses"), policy_.address_window,
+                                    record_key(address_id, "addr-lock"));
         if (count.status == GuardedCount::Status::error) return result;
         if (count.status == GuardedCount::Status::blocked ||
             count.count > static_cast<std::int64_t>(policy_.address_failures)) {
@@ -118,8 +102,8 @@ Admission LoginLimits::admit(const LoginAttempt* attempt, std::string_view user,
     }
     if (policy_.lockout) {
         // Counted only while no lock exists, in one step: the lock read above may be stale.
-        GuardedCount guesses = store_.increment_unless("guesses:" + user_id, policy_.lockout_window,
-                                                       "lock:" + user_id);
+        GuardedCount guesses = store_.increment_unless(
+            record_key(user_id, "guesses"), policy_.lockout_window, record_key(user_id, "lock"));
         if (guesses.status == GuardedCount::Status::error) return result;
         if (guesses.status == GuardedCount::Status::blocked) {
             result.verdict = GateVerdict::locked;
@@ -155,14 +139,15 @@ FailureOutcome LoginLimits::record_failure(std::string_view user, std::string_vi
         policy_.address_lockout && !address.empty()) {
         const std::string address_id = address_key(address);
         StoreStatus lock =
-            store_.add("addr-lock:" + address_id, std::to_string(now + policy_.address_ban),
-                       policy_.address_ban);
+            store_.add(record_key(address_id, "addr-lock"),
+                       std::to_string(now + policy_.address_ban), policy_.address_ban);
         if (lock == StoreStatus::error) outcome.store_ok = false;
         if (lock == StoreStatus::ok) {
             outcome.address_locked = true;
             // Guesses counted after this see the lock (increment_unless), so clearing the
             // counter cannot hand out extra guesses; it starts the next window afresh.
-            outcome.store_ok &= store_.remove("addr-guesses:" + address_id) != StoreStatus::error;
+            outcome.store_ok &=
+                store_.remove(record_key(address_id, "addr-guesses")) != StoreStatus::error;
         }
     }
 
@@ -171,8 +156,8 @@ FailureOutcome LoginLimits::record_failure(std::string_view user, std::string_vi
         return outcome;
 
     const std::string user_id = user_key(user);
-    StoreStatus lock = store_.add("lock:" + user_id, std::to_string(now + policy_.lockout_ban),
-                                  policy_.lockout_ban);
+    StoreStatus lock = store_.add(record_key(user_id, "lock"),
+                                  std::to_string(now + policy_.lockout_ban), policy_.lockout_ban);
     if (lock == StoreStatus::error) {
         outcome.store_ok = false;
         return outcome;
@@ -183,11 +168,11 @@ FailureOutcome LoginLimits::record_failure(std::string_view user, std::string_vi
         // Start the next window afresh once the ban ends (safe: see above); remember to
         // report the unlock; end the user's sessions (a lockout must not leave a stolen
         // session alive).
-        bool ok = store_.remove("guesses:" + user_id) != StoreStatus::error;
+        bool ok = store_.remove(record_key(user_id, "guesses")) != StoreStatus::error;
         ok &=
-            store_.add("locked-notice:" + user_id, "1",
+            store_.add(record_key(user_id, "locked-notice"), "1",
                        policy_.lockout_ban + policy_.lockout_window + 86400) != StoreStatus::error;
-        ok &= store_.put("revoked:" + user_id, std::to_string(now),
+        ok &= store_.put(record_key(user_id, "revoked"), std::to_string(now),
                          policy_.session_lifetime + policy_.lockout_ban) == StoreStatus::ok;
         outcome.store_ok &= ok;
     }
@@ -198,28 +183,30 @@ FailureOutcome LoginLimits::record_replay(std::string_view user, std::string_vie
                                           const Admission& admission) {
     FailureOutcome outcome = attempt_outcome(admission);
     if (admission.user_guesses > 0)
-        outcome.store_ok &= store_.decrement("guesses:" + user_key(user)).has_value();
+        outcome.store_ok &= store_.decrement(record_key(user_key(user), "guesses")).has_value();
     if (admission.address_guesses > 0 && !address.empty())
-        outcome.store_ok &= store_.decrement("addr-guesses:" + address_key(address)).has_value();
+        outcome.store_ok &=
+            store_.decrement(record_key(address_key(address), "addr-guesses")).has_value();
     return outcome;
 }
 
 void LoginLimits::record_success(const LoginAttempt* attempt, std::string_view user,
                                  std::string_view address, const Admission& admission) {
-    store_.remove("guesses:" + user_key(user));
+    store_.remove(record_key(user_key(user), "guesses"));
     if (admission.address_guesses > 0 && !address.empty())
-        store_.decrement("addr-guesses:" + address_key(address));
-    if (attempt) {
-        store_.remove(attempt_key(attempt->id));
-        store_.remove(tries_key(attempt->id));
-    }
+        store_.decrement(record_key(address_key(address), "addr-guesses"));
+    // The attempt is used up: its cookie, were it presented again, gets retries_exhausted.
+    // (Its counter exists: admit made it before the code was compared.)
+    if (attempt)
+        store_.put(tries_key(attempt->id), std::to_string(policy_.allowed_retry + 1),
+                   policy_.attempt_lifetime);
 }
 
 std::optional<std::int64_t> LoginLimits::sessions_revoked_at(std::string_view user,
                                                              bool* store_error) {
     *store_error = false;
     std::string value;
-    StoreStatus status = store_.get("revoked:" + user_key(user), &value);
+    StoreStatus status = store_.get(record_key(user_key(user), "revoked"), &value);
     if (status == StoreStatus::error) *store_error = true;
     if (status != StoreStatus::ok) return std::nullopt;
     return parse_decimal<std::int64_t>(value);

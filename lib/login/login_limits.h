@@ -33,11 +33,16 @@ struct LimitPolicy {
     std::int64_t session_lifetime = 28800;  // how long a session revocation must be remembered
 };
 
+// A login attempt: sealed into the attempt cookie by the module (otp::AttemptClaims), so it
+// costs the store nothing until its first guess makes its retry counter.
 struct LoginAttempt {
-    std::string id;           // random, the attempt cookie's value
-    std::string bound_user;   // Require otp: the first factor's user; empty for AuthType OTP
-    std::string return_path;  // where to go after success
+    std::string id;            // random; names the retry counter
+    std::string bound_user;    // Require otp: the first factor's user; empty for AuthType OTP
+    std::string return_path;   // where to go after success
+    std::int64_t created = 0;  // unix seconds; the attempt ends attempt_lifetime later
 };
+
+constexpr std::int64_t kAttemptClockSkew = 60;  // seconds an attempt may be "from the future"
 
 enum class GateVerdict { proceed, retries_exhausted, locked, address_locked, store_error };
 
@@ -64,10 +69,11 @@ public:
     // `scope` separates users of different users files (the file's path).
     LoginLimits(StateStore& store, const LimitPolicy& policy, std::string scope);
 
+    // A new attempt (random id); nullopt when there is no randomness. Stores nothing.
     std::optional<LoginAttempt> create_attempt(std::string_view bound_user,
-                                               std::string_view return_path);
-    // nullopt when the attempt is unknown or expired; *store_error tells a failing store.
-    std::optional<LoginAttempt> find_attempt(std::string_view id, bool* store_error);
+                                               std::string_view return_path, std::int64_t now);
+    // Whether an attempt read back from its cookie is well-formed and not expired.
+    bool attempt_current(const LoginAttempt& attempt, std::int64_t now) const;
 
     // Counts one guess before its code is compared. `attempt` is null for ways in without
     // attempts (Basic); `address` is empty where no address limit applies. Every counter is

@@ -24,6 +24,7 @@ constexpr unsigned char kVersion = 0x01;
 constexpr std::size_t kNonceBytes = 12;
 constexpr std::size_t kTagBytes = 16;
 constexpr char kContext[] = "mod_otp session v1";
+constexpr char kAttemptContext[] = "mod_otp attempt v1";  // same length: see aad()
 
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
 
@@ -35,8 +36,8 @@ const unsigned char* bytes(std::string_view s) {
 unsigned char* bytes(std::string& s) { return reinterpret_cast<unsigned char*>(s.data()); }
 
 // The fixed-length context and version come first, so appending the realm is unambiguous.
-std::string aad(std::string_view realm) {
-    std::string a(kContext);
+std::string aad(std::string_view context, std::string_view realm) {
+    std::string a(context);
     a.push_back(static_cast<char>(kVersion));
     a.append(realm);
     return a;
@@ -119,10 +120,48 @@ SessionSealer::SessionSealer(std::string key) : key_(std::move(key)) {}
 SessionSealer::~SessionSealer() { secure_wipe(key_); }
 
 std::optional<std::string> SessionSealer::seal(const SessionClaims& claims,
-                                               std::string_view realm) const try {
-    if (!valid()) return std::nullopt;
+                                               std::string_view realm) const {
     std::string plain = serialise(claims);
     WipeOnExit wipe_plain(plain);
+    return seal_plain(plain, kContext, realm);
+}
+
+std::optional<SessionClaims> SessionSealer::open(std::string_view cookie_value,
+                                                 std::string_view realm) const {
+    std::optional<std::string> plain = open_plain(cookie_value, kContext, realm);
+    if (!plain) return std::nullopt;
+    WipeOnExit wipe_plain(*plain);
+    return deserialise(*plain);
+}
+
+std::optional<std::string> SessionSealer::seal(const AttemptClaims& claims,
+                                               std::string_view realm) const {
+    std::string plain;
+    put_string(plain, claims.id);
+    put_string(plain, claims.bound_user);
+    put_string(plain, claims.return_path);
+    put_i64(plain, claims.created);
+    WipeOnExit wipe_plain(plain);
+    return seal_plain(plain, kAttemptContext, realm);
+}
+
+std::optional<AttemptClaims> SessionSealer::open_attempt(std::string_view cookie_value,
+                                                         std::string_view realm) const {
+    std::optional<std::string> plain = open_plain(cookie_value, kAttemptContext, realm);
+    if (!plain) return std::nullopt;
+    WipeOnExit wipe_plain(*plain);
+    AttemptClaims claims;
+    Reader reader(*plain);
+    if (!reader.string(&claims.id) || !reader.string(&claims.bound_user) ||
+        !reader.string(&claims.return_path) || !reader.i64(&claims.created) || !reader.at_end())
+        return std::nullopt;
+    return claims;
+}
+
+std::optional<std::string> SessionSealer::seal_plain(const std::string& plain,
+                                                     std::string_view context,
+                                                     std::string_view realm) const try {
+    if (!valid()) return std::nullopt;
     if (encoded_size(plain.size()) > kMaxSessionCookieBytes) return std::nullopt;
     if (plain.size() > static_cast<std::size_t>(INT32_MAX)) return std::nullopt;
 
@@ -131,7 +170,7 @@ std::optional<std::string> SessionSealer::seal(const SessionClaims& claims,
 
     CipherCtx ctx = new_ctx();
     if (!ctx) return std::nullopt;
-    const std::string additional = aad(realm);
+    const std::string additional = aad(context, realm);
     std::string sealed;
     sealed.push_back(static_cast<char>(kVersion));
     sealed += *nonce;
@@ -163,8 +202,9 @@ std::optional<std::string> SessionSealer::seal(const SessionClaims& claims,
     return std::nullopt;
 }
 
-std::optional<SessionClaims> SessionSealer::open(std::string_view cookie_value,
-                                                 std::string_view realm) const try {
+std::optional<std::string> SessionSealer::open_plain(std::string_view cookie_value,
+                                                     std::string_view context,
+                                                     std::string_view realm) const try {
     if (!valid() || cookie_value.size() > kMaxSessionCookieBytes) return std::nullopt;
     const std::optional<std::string> raw = base64url_decode(cookie_value);
     if (!raw || raw->size() < 1 + kNonceBytes + kTagBytes) return std::nullopt;
@@ -178,7 +218,7 @@ std::optional<SessionClaims> SessionSealer::open(std::string_view cookie_value,
 
     CipherCtx ctx = new_ctx();
     if (!ctx) return std::nullopt;
-    const std::string additional = aad(realm);
+    const std::string additional = aad(context, realm);
     std::string plain(ciphertext.size(), '\0');
     WipeOnExit wipe_plain(plain);
     int len = 0;
@@ -198,7 +238,7 @@ std::optional<SessionClaims> SessionSealer::open(std::string_view cookie_value,
         return std::nullopt;
     // The tag is verified here; nothing decrypted is trusted before this succeeds.
     if (EVP_DecryptFinal_ex(ctx.get(), bytes(plain) + written, &len) <= 0) return std::nullopt;
-    return deserialise(plain);
+    return std::optional<std::string>(plain);
 } catch (const std::bad_alloc&) {
     return std::nullopt;
 }

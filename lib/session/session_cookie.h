@@ -3,7 +3,8 @@
 //
 // Cookie value = base64url (no padding) of
 //     version (1 byte, 0x01) || nonce (12 random bytes) || ciphertext || tag (16 bytes)
-// with additional authenticated data "mod_otp session v1" || version || realm, which binds the
+// with additional authenticated data "mod_otp session v1" || version || realm ("mod_otp
+// attempt v1" for attempt cookies), which binds the
 // value to this purpose and to the realm that made it (the module's realm names the virtual
 // host, the protected section, the users file and the cookie name): nothing else sealed with
 // the same key, and no session of another realm, can be passed off as a session here.
@@ -27,6 +28,16 @@ struct SessionClaims {
     std::int64_t last_used = 0;  // unix seconds
 };
 
+// A login attempt (SPEC §3), sealed into the attempt cookie so that an anonymous page load
+// costs no space in the state store: the store keeps only the attempt's retry counter, made
+// at its first guess.
+struct AttemptClaims {
+    std::string id;            // random; names the attempt's retry counter in the store
+    std::string bound_user;    // Require otp: the first factor's user; empty for AuthType OTP
+    std::string return_path;   // where to go after success
+    std::int64_t created = 0;  // unix seconds
+};
+
 constexpr std::size_t kSessionKeyBytes = 32;
 constexpr std::size_t kMaxSessionCookieBytes = 4096;  // browsers drop larger cookies anyway
 
@@ -45,8 +56,7 @@ public:
 
     // std::nullopt if the key is unusable, randomness or the cipher fails, or the sealed value
     // would exceed kMaxSessionCookieBytes.
-    std::optional<std::string> seal(const SessionClaims& claims,
-                                    std::string_view realm = {}) const;
+    std::optional<std::string> seal(const SessionClaims& claims, std::string_view realm = {}) const;
 
     // std::nullopt for anything that is not a value seal() made with this key: tampered,
     // truncated, wrong version, wrong key, another realm, oversize, bad base64url, malformed
@@ -54,7 +64,18 @@ public:
     std::optional<SessionClaims> open(std::string_view cookie_value,
                                       std::string_view realm = {}) const;
 
+    // The same for attempt cookies, with a purpose of their own in the additional data: a
+    // session cookie never opens as an attempt, nor an attempt as a session.
+    std::optional<std::string> seal(const AttemptClaims& claims, std::string_view realm) const;
+    std::optional<AttemptClaims> open_attempt(std::string_view cookie_value,
+                                              std::string_view realm) const;
+
 private:
+    std::optional<std::string> seal_plain(const std::string& plain, std::string_view context,
+                                          std::string_view realm) const;
+    std::optional<std::string> open_plain(std::string_view cookie_value, std::string_view context,
+                                          std::string_view realm) const;
+
     std::string key_;
 };
 

@@ -5,7 +5,9 @@ namespace otp {
 
 class KeyValueStateStore::Guard {
 public:
-    explicit Guard(KeyValueStateStore& store) : store_(store), locked_(store.lock()) {}
+    explicit Guard(KeyValueStateStore& store) : store_(store), locked_(store.lock()) {
+        if (!locked_) store_.note(StoreStatus::error);
+    }
     ~Guard() {
         if (locked_) store_.unlock();
     }
@@ -24,10 +26,10 @@ StoreStatus KeyValueStateStore::add(std::string_view key, std::string_view value
     if (!guard.locked()) return StoreStatus::error;
     std::string k(key);
     Record existing;
-    StoreStatus status = load(k, &existing);
+    StoreStatus status = checked_load(k, &existing);
     if (status == StoreStatus::ok) return StoreStatus::exists;
     if (status != StoreStatus::not_found) return StoreStatus::error;
-    return save(k, Record{std::string(value), now() + ttl_seconds});
+    return checked_save(k, Record{std::string(value), now() + ttl_seconds});
 }
 
 std::optional<std::int64_t> KeyValueStateStore::increment(std::string_view key,
@@ -42,14 +44,17 @@ std::optional<std::int64_t> KeyValueStateStore::decrement(std::string_view key) 
     if (!guard.locked()) return std::nullopt;
     const std::string k(key);
     Record record;
-    StoreStatus status = load(k, &record);
+    StoreStatus status = checked_load(k, &record);
     if (status == StoreStatus::not_found) return 0;
     if (status != StoreStatus::ok) return std::nullopt;
     auto current = parse_decimal<std::int64_t>(record.value);
-    if (!current) return std::nullopt;  // not a counter: refuse rather than reset it
+    if (!current) {
+        note(StoreStatus::error);  // not a counter: refuse rather than reset it
+        return std::nullopt;
+    }
     const std::int64_t next = *current > 0 ? *current - 1 : 0;
     record.value = std::to_string(next);
-    if (save(k, record) != StoreStatus::ok) return std::nullopt;
+    if (checked_save(k, record) != StoreStatus::ok) return std::nullopt;
     return next;
 }
 
@@ -59,7 +64,7 @@ GuardedCount KeyValueStateStore::increment_unless(std::string_view key, std::int
     Guard guard(*this);
     if (!guard.locked()) return answer;
     Record lock;
-    StoreStatus status = load(std::string(blocker), &lock);
+    StoreStatus status = checked_load(std::string(blocker), &lock);
     if (status == StoreStatus::ok) {
         answer.status = GuardedCount::Status::blocked;
         answer.blocker = std::move(lock.value);
@@ -76,11 +81,14 @@ GuardedCount KeyValueStateStore::increment_unless(std::string_view key, std::int
 std::optional<std::int64_t> KeyValueStateStore::increment_locked(const std::string& key,
                                                                  std::int64_t ttl_seconds) {
     Record record;
-    StoreStatus status = load(key, &record);
+    StoreStatus status = checked_load(key, &record);
     std::int64_t next = 1;
     if (status == StoreStatus::ok) {
         auto current = parse_decimal<std::int64_t>(record.value);
-        if (!current) return std::nullopt;  // not a counter: refuse rather than reset it
+        if (!current) {
+            note(StoreStatus::error);  // not a counter: refuse rather than reset it
+            return std::nullopt;
+        }
         next = *current + 1;
     } else if (status == StoreStatus::not_found) {
         record.expires = now() + ttl_seconds;
@@ -88,7 +96,7 @@ std::optional<std::int64_t> KeyValueStateStore::increment_locked(const std::stri
         return std::nullopt;
     }
     record.value = std::to_string(next);
-    if (save(key, record) != StoreStatus::ok) return std::nullopt;
+    if (checked_save(key, record) != StoreStatus::ok) return std::nullopt;
     return next;
 }
 
@@ -98,31 +106,47 @@ std::optional<bool> KeyValueStateStore::advance(std::string_view key, std::uint6
     if (!guard.locked()) return std::nullopt;
     std::string k(key);
     Record record;
-    StoreStatus status = load(k, &record);
+    StoreStatus status = checked_load(k, &record);
     if (status == StoreStatus::ok) {
         auto current = parse_decimal<std::int64_t>(record.value);
-        if (!current) return std::nullopt;
+        if (!current) {
+            note(StoreStatus::error);
+            return std::nullopt;
+        }
         if (*current >= 0 && static_cast<std::uint64_t>(*current) >= value) return false;
     } else if (status != StoreStatus::not_found) {
         return std::nullopt;
     }
-    if (save(k, Record{std::to_string(value), now() + ttl_seconds}) != StoreStatus::ok)
+    if (checked_save(k, Record{std::to_string(value), now() + ttl_seconds}) != StoreStatus::ok)
         return std::nullopt;
     return true;
+}
+
+StoreStatus KeyValueStateStore::compare_and_set(std::string_view key, std::string_view expected,
+                                                std::string_view desired,
+                                                std::int64_t ttl_seconds) {
+    Guard guard(*this);
+    if (!guard.locked()) return StoreStatus::error;
+    const std::string k(key);
+    Record record;
+    const StoreStatus status = checked_load(k, &record);
+    if (status != StoreStatus::ok) return status;  // not_found, or error
+    if (record.value != expected) return StoreStatus::exists;
+    return checked_save(k, Record{std::string(desired), now() + ttl_seconds});
 }
 
 StoreStatus KeyValueStateStore::put(std::string_view key, std::string_view value,
                                     std::int64_t ttl_seconds) {
     Guard guard(*this);
     if (!guard.locked()) return StoreStatus::error;
-    return save(std::string(key), Record{std::string(value), now() + ttl_seconds});
+    return checked_save(std::string(key), Record{std::string(value), now() + ttl_seconds});
 }
 
 StoreStatus KeyValueStateStore::get(std::string_view key, std::string* value) {
     Guard guard(*this);
     if (!guard.locked()) return StoreStatus::error;
     Record record;
-    StoreStatus status = load(std::string(key), &record);
+    StoreStatus status = checked_load(std::string(key), &record);
     if (status == StoreStatus::ok && value) *value = std::move(record.value);
     return status;
 }
@@ -130,7 +154,7 @@ StoreStatus KeyValueStateStore::get(std::string_view key, std::string* value) {
 StoreStatus KeyValueStateStore::remove(std::string_view key) {
     Guard guard(*this);
     if (!guard.locked()) return StoreStatus::error;
-    return erase(std::string(key));
+    return checked_erase(std::string(key));
 }
 
 }  // namespace otp

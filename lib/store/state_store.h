@@ -13,7 +13,22 @@
 
 namespace otp {
 
-enum class StoreStatus { ok, exists, not_found, error };
+// The one way to name a record: its id (a hash, or a random id) first, then its kind
+// ("guesses", "lock", "totp", "session", ...; README "State store"). With the kind after the
+// id, a backend that groups keys by their first bytes (mod_socache_shmcb picks its subcache
+// from the first byte) spreads every kind over all its parts alike.
+inline std::string record_key(std::string_view id, std::string_view kind) {
+    std::string key;
+    key.reserve(id.size() + 1 + kind.size());
+    key.append(id.data(), id.size());
+    key += '.';
+    key.append(kind.data(), kind.size());
+    return key;
+}
+
+// full: the store had no room for a new record and refused it rather than forget a live one
+// (only stores of a fixed size answer it).
+enum class StoreStatus { ok, exists, not_found, error, full };
 
 // The answer of increment_unless.
 struct GuardedCount {
@@ -47,11 +62,32 @@ public:
     // true if it stored. (Replay protection: a time step may only move forward.)
     virtual std::optional<bool> advance(std::string_view key, std::uint64_t value,
                                         std::int64_t ttl_seconds) = 0;
+    // Replaces the live entry under key with `desired` (living ttl_seconds from now) only if
+    // its value is `expected`: ok when replaced, exists when the value differs, not_found when
+    // there is no live entry. For records that move from one state to the next exactly once
+    // (a flow: a delivered code's uses, a two-way step), whatever runs in parallel.
+    virtual StoreStatus compare_and_set(std::string_view key, std::string_view expected,
+                                        std::string_view desired, std::int64_t ttl_seconds) = 0;
     // Stores value under key for ttl_seconds, replacing any entry.
     virtual StoreStatus put(std::string_view key, std::string_view value,
                             std::int64_t ttl_seconds) = 0;
     virtual StoreStatus get(std::string_view key, std::string* value) = 0;
     virtual StoreStatus remove(std::string_view key) = 0;
+
+    // Why the last failed operation on this handle failed: full when the store had no room,
+    // error otherwise (ok while nothing failed). Operations that answer std::nullopt or a
+    // GuardedCount error say no more than that; events and HTTP answers need the difference.
+    StoreStatus last_failure() const { return last_failure_; }
+
+protected:
+    // Records a failure (error or full) for last_failure(); returns `status` unchanged.
+    StoreStatus note(StoreStatus status) {
+        if (status == StoreStatus::error || status == StoreStatus::full) last_failure_ = status;
+        return status;
+    }
+
+private:
+    StoreStatus last_failure_ = StoreStatus::ok;
 };
 
 // The compound operations (add-if-absent, increment, advance) written once on top of a
@@ -67,6 +103,8 @@ public:
                                   std::string_view blocker) override;
     std::optional<bool> advance(std::string_view key, std::uint64_t value,
                                 std::int64_t ttl_seconds) override;
+    StoreStatus compare_and_set(std::string_view key, std::string_view expected,
+                                std::string_view desired, std::int64_t ttl_seconds) override;
     StoreStatus put(std::string_view key, std::string_view value,
                     std::int64_t ttl_seconds) override;
     StoreStatus get(std::string_view key, std::string* value) override;
@@ -88,6 +126,14 @@ protected:
 
 private:
     class Guard;
+    // The backend calls, with failures recorded for last_failure().
+    StoreStatus checked_load(const std::string& key, Record* record) {
+        return note(load(key, record));
+    }
+    StoreStatus checked_save(const std::string& key, const Record& record) {
+        return note(save(key, record));
+    }
+    StoreStatus checked_erase(const std::string& key) { return note(erase(key)); }
     // increment() with the store lock already held.
     std::optional<std::int64_t> increment_locked(const std::string& key, std::int64_t ttl_seconds);
 };

@@ -128,7 +128,8 @@ const char* outcome_reason(ValidationOutcome outcome) {
 }
 
 std::string totp_replay_key(const TokenRecord& token) {
-    return "totp:" + hex_encode(sha256(length_prefixed({token.user, token.secret})).substr(0, 16));
+    return record_key(hex_encode(sha256(length_prefixed({token.user, token.secret})).substr(0, 16)),
+                      "totp");
 }
 
 ValidationResult validate_code(const UsersSource& users, StateStore& store, const OtpPolicy& policy,

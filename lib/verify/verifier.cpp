@@ -40,8 +40,14 @@ const char* verdict_reason(Verdict verdict) {
             return "retries_exhausted";
         case Verdict::store_error:
             return "store_error";
+        case Verdict::store_full:
+            return "store_full";
     }
     return "invalid_otp";
+}
+
+Verdict Verifier::store_failure() const {
+    return store_.last_failure() == StoreStatus::full ? Verdict::store_full : Verdict::store_error;
 }
 
 Verifier::Verifier(StateStore& store, const LimitPolicy& limits, std::string users_namespace)
@@ -68,8 +74,10 @@ Verification Verifier::verify(const UsersSource& users, const Pipe& pipe, const 
             v.attempts_left = 0;
             return v;
         case GateVerdict::store_error:
-            v.verdict = Verdict::store_error;
-            v.detail = "attempt or lockout counters unavailable";
+            v.verdict = store_failure();
+            v.detail = v.verdict == Verdict::store_full
+                           ? "no room in the state store for the attempt or lockout counters"
+                           : "attempt or lockout counters unavailable";
             return v;
     }
 
@@ -79,12 +87,13 @@ Verification Verifier::verify(const UsersSource& users, const Pipe& pipe, const 
     v.pipe = result.pipe[0] ? result.pipe : pipe.name();
     v.detail = std::move(result.detail);
     v.verdict = verdict_of(result.outcome);
+    if (v.verdict == Verdict::store_error) v.verdict = store_failure();
     if (v.verdict == Verdict::accepted) {
         limits_.record_success(guess.attempt, guess.user, guess.address, admission);
         return v;
     }
     // A failing store or users file is not the guesser's fault: nothing more is counted.
-    if (v.verdict == Verdict::store_error) return v;
+    if (v.verdict == Verdict::store_error || v.verdict == Verdict::store_full) return v;
     const FailureOutcome failure =
         v.verdict == Verdict::replay
             ? limits_.record_replay(guess.user, guess.address, admission)
@@ -97,7 +106,10 @@ Verification Verifier::verify(const UsersSource& users, const Pipe& pipe, const 
     if (!failure.store_ok) {
         // The refusal stands; the lock that should follow may be missing: say so.
         v.detail += v.detail.empty() ? "" : "; ";
-        v.detail += "could not record the failure in the state store";
+        v.detail += store_.last_failure() == StoreStatus::full
+                        ? "no room in the state store to record the lockout (store_full); "
+                          "the guess counter still refuses further guesses until its window ends"
+                        : "could not record the failure in the state store";
     }
     return v;
 }

@@ -36,6 +36,7 @@ enum class Verdict {
     address_locked,     // the client address is locked out
     retries_exhausted,  // the attempt was aborted
     store_error,        // fail closed: state store or users file unavailable
+    store_full,         // fail closed: the state store had no room for the guess's records
 };
 
 struct Verification {
@@ -66,6 +67,9 @@ public:
     LoginLimits& limits() { return limits_; }
 
 private:
+    // store_full when the store refused for want of room, else store_error.
+    Verdict store_failure() const;
+
     StateStore& store_;
     LoginLimits limits_;
 };

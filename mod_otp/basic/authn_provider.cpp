@@ -13,7 +13,7 @@
 #include "mod_otp/events/verification_events.h"
 #include "mod_otp/http/clock.h"
 #include "mod_otp/lifecycle/module_state.h"
-#include "mod_otp/store/socache_state_store.h"
+#include "mod_otp/store/request_store.h"
 #include "mod_otp/users/users_lookup.h"
 #include "util/numbers.h"
 #include "util/secure_wipe.h"
@@ -57,24 +57,30 @@ authn_status check_password(request_rec* r, const char* user, const char* passwo
     auto index = otp_users_index(r, conf);
     if (!index) return AUTH_GENERAL_ERROR;
 
-    SocacheStateStore store(state, r->server, r->pool);
+    RequestStore store_handle(state, r->server, r->pool);
+    otp::StateStore& store = store_handle.get();
     const int linger = otp_basic_linger(conf);
     std::string linger_key;
     if (linger > 0) {
         // The key covers the user's tokens as they are now: a user removed from the users
         // file, or whose secret changed, no longer matches any linger record.
         const std::vector<otp::TokenRecord> tokens = index->tokens_for(user);
-        if (!tokens.empty()) {
-            linger_key = linger_record_key(state.linger_secret, conf->users_file, user, password,
+        if (!tokens.empty())
+            linger_key = linger_record_key(*state.linger_key, conf->users_file, user, password,
                                            r->useragent_ip, tokens);
+        if (!linger_key.empty()) {
             switch (check_linger(state, store, linger_key)) {
-                case LingerCheck::error:
-                    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                                  "user \"%s\": refused (store_error): linger record unreadable",
-                                  user);
-                    otp_emit_request_event(r, otp::event::kStoreError, user,
-                                           {{"reason", "linger record unreadable"}});
+                case LingerCheck::error: {
+                    // A refused code like any other: WEB_100020 store_error (or store_full),
+                    // WEB_100030 and the error-log line, as the verifier's refusals get.
+                    otp::Verification refused;
+                    refused.verdict = store.last_failure() == otp::StoreStatus::full
+                                          ? otp::Verdict::store_full
+                                          : otp::Verdict::store_error;
+                    refused.detail = "linger record unreadable";
+                    otp_report_verification(r, user, refused);
                     return AUTH_GENERAL_ERROR;
+                }
                 case LingerCheck::absent:
                     break;
                 case LingerCheck::lingering:
@@ -110,6 +116,7 @@ authn_status check_password(request_rec* r, const char* user, const char* passwo
         case otp::Verdict::unknown_user:
             return AUTH_USER_NOT_FOUND;
         case otp::Verdict::store_error:
+        case otp::Verdict::store_full:
             return AUTH_GENERAL_ERROR;
         default:
             // Wrong code, replay, locked user or address: 401, whatever the password.

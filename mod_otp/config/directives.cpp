@@ -16,6 +16,7 @@
 #include "mod_otp/config/dir_config.h"
 #include "mod_otp/config/server_config.h"
 #include "mod_otp/lifecycle/module_state.h"
+#include "mod_otp/store/shared_table_region.h"
 #include "session/session_cookie.h"
 #include "util/file_io.h"
 #include "util/numbers.h"
@@ -78,12 +79,25 @@ const char* set_state_store(cmd_parms* cmd, void*, const char* arg) {
     store.provider = spec.substr(0, colon);
     store.args = colon == std::string::npos ? "" : spec.substr(colon + 1);
     store.configured = true;
+    // shmcb is mod_otp's own shared-memory table (it never evicts a live record, unlike
+    // mod_socache_shmcb); the name and its size syntax are kept from the socache provider.
+    if (store.provider == "shmcb")
+        return otp_parse_table_size(cmd->pool, store.args, &store.table_bytes);
     if (!ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, store.provider.c_str(),
                             AP_SOCACHE_PROVIDER_VERSION))
         return apr_psprintf(cmd->pool,
                             "OTPStateStore: no socache provider '%s' is loaded "
                             "(LoadModule socache_%s_module before this line)",
                             store.provider.c_str(), store.provider.c_str());
+    return nullptr;
+}
+
+const char* set_state_store_timeout(cmd_parms* cmd, void*, const char* arg) {
+    if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
+    const auto ms = otp::parse_decimal<int>(arg);
+    if (!ms || *ms < 1 || *ms > 60000)
+        return "OTPStateStoreTimeout: expected milliseconds from 1 to 60000";
+    otp_state().store_config.timeout_ms = *ms;
     return nullptr;
 }
 
@@ -231,7 +245,11 @@ const command_rec otp_directives[] = {
                    "(oath or mod_authn_otp)"),
     AP_INIT_TAKE1("OTPStateStore", reinterpret_cast<cmd_func>(guarded1<set_state_store>), nullptr,
                   RSRC_CONF,
-                  "socache provider for shared state, as provider[:args] (default shmcb)"),
+                  "shared state: shmcb[:size] (mod_otp's own table, the default) or a socache "
+                  "provider as provider[:args]"),
+    AP_INIT_TAKE1("OTPStateStoreTimeout",
+                  reinterpret_cast<cmd_func>(guarded1<set_state_store_timeout>), nullptr, RSRC_CONF,
+                  "milliseconds a state store operation may wait (default 250)"),
     AP_INIT_TAKE1("OTPEventLog", reinterpret_cast<cmd_func>(guarded1<set_event_log>), nullptr,
                   RSRC_CONF, "JSON-lines event log: a file, or \"|program\" for a piped logger"),
     AP_INIT_TAKE1("OTPCustomerIdentifier", reinterpret_cast<cmd_func>(set_customer_identifier),

@@ -23,7 +23,8 @@ void otp_report_verification(request_rec* r, std::string_view user, const otp::V
                                {{"reason", reason}, {"attempts_left", v.attempts_left}}, pipe);
     else
         otp_emit_request_event(r, otp::event::kValidationFailed, user, {{"reason", reason}}, pipe);
-    const bool store_error = v.verdict == otp::Verdict::store_error;
+    const bool store_error =
+        v.verdict == otp::Verdict::store_error || v.verdict == otp::Verdict::store_full;
     if (store_error)
         otp_emit_request_event(r, otp::event::kStoreError, user, {{"reason", v.detail}}, pipe);
     if (v.verdict == otp::Verdict::address_locked)

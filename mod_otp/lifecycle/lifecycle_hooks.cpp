@@ -44,11 +44,13 @@ int otp_lifecycle_post_config(apr_pool_t* pconf, apr_pool_t*, apr_pool_t* ptemp,
             return 500;
         }
         auto secret = otp::random_bytes(32);
-        if (!secret) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "mod_otp: no randomness available");
+        if (secret) state.linger_key = std::make_unique<otp::HmacSha256Key>(*secret);
+        if (secret) otp::secure_wipe(secret->data(), secret->size());
+        if (!state.linger_key || !state.linger_key->ok()) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                         "mod_otp: no randomness or HMAC-SHA-256 available");
             return 500;
         }
-        state.linger_secret = std::move(*secret);
         if (state.verified.create(pconf) != APR_SUCCESS)
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
                          "mod_otp: no shared memory for the session cache; every session "

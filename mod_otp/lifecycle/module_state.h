@@ -9,14 +9,17 @@
 #include <mutex>
 #include <string>
 
+#include "crypto/digest.h"
 #include "mod_otp/http/apache_headers.h"
 #include "mod_otp/session/session_cache.h"
 #include "mod_otp/users/users_registry.h"
 #include "web/translations.h"
 
 struct OtpStoreConfig {
-    std::string provider = "shmcb";  // OTPStateStore provider[:args]
-    std::string args;                // empty: the module's default for the provider
+    std::string provider = "shmcb";       // OTPStateStore provider[:args]
+    std::string args;                     // empty: the module's default for the provider
+    std::size_t table_bytes = 32u << 20;  // shmcb: the size of mod_otp's own table
+    int timeout_ms = 250;                 // OTPStateStoreTimeout
     bool configured = false;
 };
 
@@ -24,8 +27,9 @@ struct OtpModuleState {
     OtpStoreConfig store_config;
     const ap_socache_provider_t* store_provider = nullptr;
     ap_socache_instance_t* store_instance = nullptr;
-    apr_global_mutex_t* store_mutex = nullptr;  // null when the provider is MT/MP safe
-    std::string linger_secret;                  // keys the linger records' hashes
+    apr_global_mutex_t* store_mutex = nullptr;  // socache providers only
+    void* table_region = nullptr;  // OTPStateStore shmcb: mod_otp's own table (SharedTableStore)
+    std::unique_ptr<otp::HmacSha256Key> linger_key;  // keys the linger records' hashes
     UsersRegistry users;
     std::map<std::string, apr_file_t*> event_logs;  // OTPEventLog target -> open file/pipe
     apr_global_mutex_t* event_log_mutex = nullptr;
@@ -37,7 +41,7 @@ struct OtpModuleState {
     // cleared. At most kMaxTranslationsDirs directories per generation.
     std::mutex translations_mutex;
     std::map<std::string, std::unique_ptr<otp::Translations>> translations;
-    SessionCache verified;           // sessions and linger records verified, per process
+    SessionCache verified;  // sessions and linger records verified, per process
 
     static constexpr std::size_t kMaxTranslationsDirs = 64;
 

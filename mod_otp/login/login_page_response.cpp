@@ -87,14 +87,16 @@ int require_login(LoginRequest& login) {
     std::string return_path = r->unparsed_uri;
     if (!otp::is_safe_return_path(return_path, login.realm.path))
         return_path = default_return(login.realm);
-    auto attempt = login.limits.create_attempt(bound, return_path);
-    if (!attempt) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "login attempt: state store unavailable");
+    auto attempt = login.limits.create_attempt(bound, return_path, unix_now());
+    if (!attempt || !write_attempt_cookie(login, *attempt)) {
+        // No randomness or no session key: nothing to seal the attempt with.
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "login attempt: cannot seal the attempt cookie (no session key or no "
+                      "randomness)");
         otp_emit_request_event(r, otp::event::kStoreError, bound,
                                {{"reason", "cannot create a login attempt"}});
         return send_json_error(r, HTTP_SERVICE_UNAVAILABLE, "store_error");
     }
-    write_cookie(r, login.realm.attempt_cookie_name.c_str(), attempt->id, login.realm.path);
     otp_emit_request_event(r, otp::event::kAttemptStarted, bound, {});
     if (wants_json(r)) {
         otp::JsonObject body;

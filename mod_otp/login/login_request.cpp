@@ -4,6 +4,7 @@
 #include "mod_otp/config/server_config.h"
 #include "mod_otp/events/event_log.h"
 #include "mod_otp/http/clock.h"
+#include "mod_otp/http/http_util.h"
 #include "web/login_page.h"
 
 APLOG_USE_MODULE(otp);
@@ -29,7 +30,8 @@ LoginRequest::LoginRequest(request_rec* req, Mode m)
       conf(static_cast<otp_dir_config*>(ap_get_module_config(req->per_dir_config, &otp_module))),
       mode(m),
       state(otp_state()),
-      store(state, req->server, req->pool),
+      store_handle(state, req->server, req->pool),
+      store(store_handle.get()),
       realm(session_realm(req, conf)),
       limits_policy(otp_limit_policy(conf)),
       verifier(store, limits_policy, conf->users_file ? conf->users_file : ""),
@@ -45,6 +47,33 @@ bool LoginRequest::configured() const {
     if (conf->users_file) return true;
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "OTP login for %s needs OTPUsersFile", r->uri);
     return false;
+}
+
+bool write_attempt_cookie(LoginRequest& login, const otp::LoginAttempt& attempt) {
+    const otp::AttemptClaims claims{attempt.id, attempt.bound_user, attempt.return_path,
+                                    attempt.created};
+    auto sealed = sealer_for(login.r).seal(claims, login.realm.id);
+    if (!sealed) return false;
+    write_cookie(login.r, login.realm.attempt_cookie_name.c_str(), *sealed, login.realm.path);
+    return true;
+}
+
+std::optional<otp::LoginAttempt> read_attempt_cookie(LoginRequest& login) {
+    const otp::SessionSealer sealer = sealer_for(login.r);
+    const std::int64_t now = unix_now();
+    for (const std::string& cookie :
+         read_cookies(login.r, login.realm.attempt_cookie_name.c_str())) {
+        auto claims = sealer.open_attempt(cookie, login.realm.id);
+        if (!claims) continue;
+        otp::LoginAttempt attempt{claims->id, claims->bound_user, claims->return_path,
+                                  claims->created};
+        if (login.limits.attempt_current(attempt, now)) return attempt;
+    }
+    return std::nullopt;
+}
+
+void clear_attempt_cookie(LoginRequest& login) {
+    clear_cookie(login.r, login.realm.attempt_cookie_name.c_str(), login.realm.path);
 }
 
 std::string absolute_start_path(request_rec* r, const SessionRealm& realm) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -13,7 +14,7 @@
 #include "mod_otp/http/clock.h"
 #include "mod_otp/lifecycle/module_state.h"
 #include "mod_otp/session/session_gate.h"
-#include "mod_otp/store/socache_state_store.h"
+#include "mod_otp/store/request_store.h"
 #include "verify/verifier.h"
 
 enum class Mode { login, second_factor };  // AuthType OTP / Require otp
@@ -27,7 +28,8 @@ struct LoginRequest {
     otp_dir_config* conf;
     Mode mode;
     OtpModuleState& state;
-    SocacheStateStore store;
+    RequestStore store_handle;
+    otp::StateStore& store;  // store_handle's
     SessionRealm realm;
     otp::LimitPolicy limits_policy;
     otp::Verifier verifier;
@@ -41,6 +43,14 @@ struct LoginRequest {
     // The location needs OTPUsersFile; logs when it is missing.
     bool configured() const;
 };
+
+// The attempt cookie: the attempt sealed with the session key and bound to the realm, so the
+// store holds nothing for it until its first guess. write_attempt_cookie is false when it
+// cannot be sealed (no key, no randomness).
+bool write_attempt_cookie(LoginRequest& login, const otp::LoginAttempt& attempt);
+// The first attempt cookie that opens in this realm and is not expired.
+std::optional<otp::LoginAttempt> read_attempt_cookie(LoginRequest& login);
+void clear_attempt_cookie(LoginRequest& login);
 
 // The start endpoint as an absolute path, for the JSON OTP_REQUIRED answer.
 std::string absolute_start_path(request_rec* r, const SessionRealm& realm);

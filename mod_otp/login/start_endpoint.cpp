@@ -99,6 +99,8 @@ StartAnswer validate_in_attempt(LoginRequest& login, const otp::LoginAttempt& at
             return refuse(HTTP_TOO_MANY_REQUESTS, "retries_exhausted");
         case otp::Verdict::store_error:
             return refuse(HTTP_SERVICE_UNAVAILABLE, "store_error");
+        case otp::Verdict::store_full:
+            return refuse(HTTP_SERVICE_UNAVAILABLE, "store_full");
         default:
             // Wrong code, replay and unknown user look the same to the client.
             return refuse(HTTP_UNAUTHORIZED, "invalid_otp", result.attempts_left);
@@ -108,11 +110,13 @@ StartAnswer validate_in_attempt(LoginRequest& login, const otp::LoginAttempt& at
     if (!start_session(r, login.conf, login.realm, login.store, user, &session)) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "user \"%s\": code accepted but no session could be started", user.c_str());
+        const char* reason =
+            login.store.last_failure() == otp::StoreStatus::full ? "store_full" : "store_error";
         otp_emit_request_event(r, otp::event::kStoreError, user,
-                               {{"reason", "cannot start a session"}});
-        return refuse(HTTP_SERVICE_UNAVAILABLE, "store_error");
+                               {{"reason", "cannot start a session"}, {"error", reason}});
+        return refuse(HTTP_SERVICE_UNAVAILABLE, reason);
     }
-    clear_cookie(r, login.realm.attempt_cookie_name.c_str(), login.realm.path);
+    clear_attempt_cookie(login);
     otp_emit_request_event(r, otp::event::kSessionStarted, user, {}, result.pipe);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "user \"%s\": session started", user.c_str());
     return completed(redirect);
@@ -140,13 +144,7 @@ int serve_start(LoginRequest& login) {
     if (read != OK) return send_json_error(r, read, otp::kErrorMalformedJson);
 
     // The attempt this request belongs to.
-    bool store_error = false;
-    std::optional<otp::LoginAttempt> attempt;
-    for (const std::string& id : read_cookies(r, login.realm.attempt_cookie_name.c_str())) {
-        attempt = login.limits.find_attempt(id, &store_error);
-        if (attempt || store_error) break;
-    }
-    if (store_error) return send_json_error(r, HTTP_SERVICE_UNAVAILABLE, "store_error");
+    std::optional<otp::LoginAttempt> attempt = read_attempt_cookie(login);
     const std::string first_factor_user = r->user ? r->user : "";
     if (attempt && login.mode == Mode::second_factor && attempt->bound_user != first_factor_user)
         attempt.reset();  // another first-factor user: not this attempt
@@ -176,9 +174,9 @@ int serve_start(LoginRequest& login) {
     }
     if (!attempt) {
         // A start request without an attempt cookie starts one (scripts, expired pages).
-        attempt = login.limits.create_attempt(first_factor_user, "");
-        if (!attempt) return send_json_error(r, HTTP_SERVICE_UNAVAILABLE, "store_error");
-        write_cookie(r, login.realm.attempt_cookie_name.c_str(), attempt->id, login.realm.path);
+        attempt = login.limits.create_attempt(first_factor_user, "", unix_now());
+        if (!attempt || !write_attempt_cookie(login, *attempt))
+            return send_json_error(r, HTTP_SERVICE_UNAVAILABLE, "store_error");
         otp_emit_request_event(r, otp::event::kAttemptStarted, first_factor_user, {});
     }
 

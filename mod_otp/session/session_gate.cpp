@@ -21,11 +21,15 @@ namespace {
 // precise enough for idle timeouts counted in minutes.
 constexpr std::int64_t kIdleRefreshSeconds = 60;
 
+std::string session_key(const std::string& id) { return otp::record_key(id, "session"); }
+
+}  // namespace
+
 otp::SessionSealer sealer_for(request_rec* r) {
     return otp::SessionSealer(otp_session_key(r->server));
 }
 
-std::string session_key(const std::string& id) { return "session:" + id; }
+namespace {
 
 // The claims of the first cookie of the realm's name that opens in this realm (where realms
 // nest, the browser sends one cookie per path under the same name).
@@ -138,6 +142,8 @@ std::optional<otp::SessionClaims> end_session(request_rec* r, const otp_dir_conf
         store.get(session_key(claims->session_id), nullptr) == otp::StoreStatus::ok) {
         store.remove(session_key(claims->session_id));
         otp_state().verified.revoke_all();
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "logout: session ended, session caches of every process flushed");
     }
     clear_cookie(r, realm.cookie_name.c_str(), realm.path);
     return claims;

@@ -24,6 +24,9 @@ struct SessionRealm {
 
 SessionRealm session_realm(request_rec* r, const otp_dir_config* conf);
 
+// Seals and opens this virtual host's cookies (sessions and attempts) with its session key.
+otp::SessionSealer sealer_for(request_rec* r);
+
 // The request's session, if it has a valid one (for `user` when not empty). Refreshes the
 // cookie's idle time now and then. A session that just ended by time is reported in
 // *ended ("expired" or "idle") so the caller can log it.

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "mod_otp/http/clock.h"
+#include "mod_otp/store/shared_table_region.h"
 #include "util/numbers.h"
 
 APLOG_USE_MODULE(otp);
@@ -14,24 +15,26 @@ namespace {
 // for Require otp) and the return path (at most otp::kMaxReturnBytes; a longer one is replaced
 // by the location before it is stored), so 4 KiB leaves room for both.
 constexpr unsigned kMaxRecordBytes = 4096;
-// What shmcb sizes its index by (ap_socache_hints::avg_obj_size): index entries per subcache =
-// size / (avg_id_len + avg_obj_size). This is the *average* record (numbers, short tokens and
-// the odd attempt with a long return path), not the maximum: hinting 4 KiB would cut the
-// number of records the default 8 MB holds to about 2,000, and shmcb evicts the oldest entry
-// when its index is full. Any single record up to kMaxRecordBytes still fits: the default size
-// gives subcaches of 256 KB.
-constexpr unsigned kAverageRecordBytes = 1024;
-// shmcb's own default (512 KB) holds only a few thousand records; evicting a replay record
-// early would let a code be used twice, so the module asks for more unless told otherwise.
-constexpr const char* kDefaultShmcbSize = "8388608";
+// What a socache provider may size itself by (ap_socache_hints::avg_obj_size): the average
+// record (numbers and short tokens), not the largest.
+constexpr unsigned kAverageRecordBytes = 128;
 
 }  // namespace
 
 bool SocacheStateStore::lock() {
     if (!state_.store_mutex) return false;  // never run unlocked: fail closed
-    apr_status_t rv = apr_global_mutex_lock(state_.store_mutex);
+    // Bounded: a provider call that hangs (a stopped memcached: mod_socache_memcache's reads
+    // have no timeout) holds the lock, and every other request gives up after the timeout
+    // instead of queuing behind it.
+    apr_status_t rv = apr_global_mutex_timedlock(
+        state_.store_mutex, apr_time_from_msec(state_.store_config.timeout_ms));
     if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, rv, server_, "state store: cannot take the lock");
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, server_,
+                     APR_STATUS_IS_TIMEUP(rv)
+                         ? "state store: the lock was not free within OTPStateStoreTimeout "
+                           "(%d ms): another request is waiting on the store"
+                         : "state store: cannot take the lock (%d ms)",
+                     state_.store_config.timeout_ms);
         return false;
     }
     return true;
@@ -76,8 +79,8 @@ otp::StoreStatus SocacheStateStore::save(const std::string& key, const Record& r
     std::string data = std::to_string(record.expires) + ":" + record.value;
     if (data.size() > kMaxRecordBytes) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, server_,
-                     "state store: record of %zu bytes exceeds the %u-byte limit", data.size(),
-                     kMaxRecordBytes);
+                     "state store: record of %" APR_SIZE_T_FMT " bytes exceeds the %u-byte limit",
+                     data.size(), kMaxRecordBytes);
         return otp::StoreStatus::error;
     }
     apr_status_t rv = state_.store_provider->store(
@@ -119,17 +122,15 @@ apr_status_t destroy_store(void* data) {
 const char* otp_store_post_config(OtpModuleState& state, apr_pool_t* pconf, apr_pool_t* ptemp,
                                   server_rec* server) {
     const OtpStoreConfig& config = state.store_config;
+    if (config.provider == "shmcb") return otp_table_post_config(state, ptemp, server);
     state.store_provider = static_cast<const ap_socache_provider_t*>(ap_lookup_provider(
         AP_SOCACHE_PROVIDER_GROUP, config.provider.c_str(), AP_SOCACHE_PROVIDER_VERSION));
     if (!state.store_provider)
         return apr_psprintf(ptemp,
                             "OTPStateStore: no socache provider '%s' is loaded (LoadModule "
-                            "socache_%s_module; the default store needs mod_socache_shmcb)",
+                            "socache_%s_module)",
                             config.provider.c_str(), config.provider.c_str());
-    std::string args = config.args;
-    if (args.empty() && config.provider == "shmcb")
-        args = std::string(ap_runtime_dir_relative(ptemp, "mod_otp-state")) + "(" +
-               kDefaultShmcbSize + ")";
+    const std::string& args = config.args;
     const char* err =
         state.store_provider->create(&state.store_instance, args.c_str(), ptemp, pconf);
     if (err) return apr_psprintf(ptemp, "OTPStateStore %s: %s", config.provider.c_str(), err);

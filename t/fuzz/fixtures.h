@@ -11,7 +11,8 @@ namespace fuzz {
 // The clock of every target that needs one: 2023-11-14T22:13:20Z, TOTP step 56666666 of 30 s.
 constexpr std::int64_t kNow = 1700000000;
 
-// Basic credentials: one user per kind of line the Basic provider must get right.
+// Basic credentials: one user per kind of line the Basic provider must get right. fuzz_verifier
+// parses kOathUsers too (its seeds name these users by position, not by code).
 //   alice  TOTP, no PIN                     bob    TOTP with PIN 1234, and a second token
 //   carol  HOTP with PIN, COUNTER+LASTOTP   dave   HOTP without COUNTER, PIN checked elsewhere
 //   erin   TOTP/T60, 8 digits, SHA512       (bob's second token: T60/8, SHA256, PIN "+")

@@ -1,13 +1,14 @@
-// The attempt cookie and the limits it is bound to (SPEC §3, lib/login/login_limits.h). The
-// whole input is the attempt cookie's value for find_attempt(); then the same bytes choose
-// attempts (first-factor user, return path), user names and a sequence of guesses.
+// The attempt cookie and the limits it is bound to (SPEC §3, lib/login/login_limits.h,
+// lib/session/session_cookie.h). The whole input is an attempt cookie's value for
+// SessionSealer::open_attempt(); then the same bytes choose attempts (first-factor user,
+// return path), user names and a sequence of guesses.
 //
 // Properties:
-//  - find_attempt(value) reaches the store only for ids of our shape (24 base64url
-//    characters) and finds nothing that was not created; a failing store is reported as
-//    store_error only for such ids;
-//  - create_attempt makes 24-character base64url ids, and find_attempt returns the first-factor
-//    user and return path it was created with (what start_endpoint compares with r->user);
+//  - open_attempt(value) opens nothing that was not sealed with the key (also not a session
+//    cookie sealed with it), and an attempt sealed for one realm never opens in another;
+//  - create_attempt stores nothing and makes 24-character base64url ids; sealed into its
+//    cookie and opened again, an attempt comes back with the first-factor user, return path
+//    and creation time it was made with (what start_endpoint compares with r->user);
 //  - admission, for page guesses (an attempt, no address) and Basic guesses (no attempt, a
 //    client address) mixed: no attempt gets more than allowed_retry comparisons, no user more
 //    than lockout_failures comparisons between successes, the failure that reaches the limit
@@ -27,6 +28,7 @@
 #include "fuzz_support.h"
 #include "login/login_limits.h"
 #include "login/start_request.h"
+#include "session/session_cookie.h"
 #include "store/state_store.h"
 
 using namespace otp;
@@ -65,6 +67,11 @@ public:
         if (failing) return std::nullopt;
         return inner_.advance(k, v, ttl);
     }
+    StoreStatus compare_and_set(std::string_view k, std::string_view e, std::string_view d,
+                                std::int64_t ttl) override {
+        ++operations;
+        return failing ? StoreStatus::error : inner_.compare_and_set(k, e, d, ttl);
+    }
     StoreStatus put(std::string_view k, std::string_view v, std::int64_t ttl) override {
         ++operations;
         return failing ? StoreStatus::error : inner_.put(k, v, ttl);
@@ -92,21 +99,15 @@ bool our_id_shape(std::string_view id) {
 }
 
 const char kScope[] = "/etc/apache2/otp/users.oath";
+const char kRealm[] = "main:/app:/etc/apache2/otp/users.oath:otp_session";
+
+const SessionSealer& sealer() {
+    static const SessionSealer instance(std::string(kSessionKeyBytes, '\x42'));
+    return instance;
+}
 
 void check_cookie_value(std::string_view value) {
-    ProbeStore store;
-    LoginLimits limits(store, LimitPolicy{}, kScope);
-    bool store_error = true;
-    const auto found = limits.find_attempt(value, &store_error);
-    FUZZ_CHECK(!found, "found attempt '%s' in an empty store", FUZZ_P(value));
-    FUZZ_CHECK(!store_error, "store_error from a healthy store");
-    FUZZ_CHECK(our_id_shape(value) || store.operations == 0,
-               "the attempt cookie '%s' reached the store", FUZZ_P(value));
-
-    store.failing = true;
-    store_error = false;
-    FUZZ_CHECK(!limits.find_attempt(value, &store_error), "found an attempt in a failing store");
-    FUZZ_CHECK(store_error == our_id_shape(value), "store_error %d for '%s'", store_error,
+    FUZZ_CHECK(!sealer().open_attempt(value, kRealm), "opened attempt cookie '%s'",
                FUZZ_P(value));
 }
 
@@ -163,14 +164,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         bound = bound.substr(0, bound.find('\0'));
         std::string ret = in.ConsumeRandomLengthString(300);
         if (!is_safe_return_path(ret, "/app")) ret = in.ConsumeBool() ? "/app" : "";
-        const auto made = limits.create_attempt(bound, ret);
-        FUZZ_CHECK(made.has_value(), "create_attempt failed on a healthy store");
+        const std::size_t operations = store.operations;
+        const auto made = limits.create_attempt(bound, ret, fuzz::kNow);
+        FUZZ_CHECK(made.has_value(), "create_attempt failed");
+        FUZZ_CHECK(store.operations == operations, "create_attempt used the store");
         FUZZ_CHECK(our_id_shape(made->id), "attempt id '%s'", FUZZ_P(made->id));
-        bool store_error = true;
-        const auto found = limits.find_attempt(made->id, &store_error);
-        FUZZ_CHECK(found && !store_error, "a fresh attempt is not found");
+        FUZZ_CHECK(limits.attempt_current(*made, fuzz::kNow), "a fresh attempt is not current");
+        const auto sealed = sealer().seal(
+            AttemptClaims{made->id, made->bound_user, made->return_path, made->created}, kRealm);
+        FUZZ_CHECK(sealed.has_value(), "cannot seal an attempt");
+        FUZZ_CHECK(!sealer().open_attempt(*sealed, "main:/other:users:otp_session"),
+                   "an attempt opened in another realm");
+        FUZZ_CHECK(!sealer().open(*sealed, kRealm), "an attempt opened as a session");
+        const auto found = sealer().open_attempt(*sealed, kRealm);
+        FUZZ_CHECK(found.has_value(), "a sealed attempt does not open");
         FUZZ_CHECK(found->id == made->id && found->bound_user == bound &&
-                       found->return_path == ret,
+                       found->return_path == ret && found->created == fuzz::kNow,
                    "attempt round trip: bound '%s' return '%s' came back as '%s' / '%s'",
                    FUZZ_P(bound), FUZZ_P(ret), FUZZ_P(found->bound_user),
                    FUZZ_P(found->return_path));

@@ -9,7 +9,7 @@ use File::Spec;
 use FindBin;
 use MIME::Base64 qw(encode_base64);
 
-our @EXPORT_OK = qw(totp hotp basic_get users_file_line var_dir server_log_since
+our @EXPORT_OK = qw(write_files post_start read_events totp hotp basic_get users_file_line var_dir server_log_since
                     write_users_files wait_for_fresh_step parallel_statuses events_since
                     codes_used new_client start_json url_of write_standalone_conf
                     standalone_dir free_port start_standalone stop_standalone %SECRET %PIN);
@@ -61,6 +61,7 @@ our %SECRET = (
     zack  => '7a61636b7a61636b7a61636b7a61636b7a61636b',          # realms: SPEC example
     adam  => '6164616d6164616d6164616d6164616d6164616d',          # realms: SPEC example, Require otp
     quinn => '7175696e6e7175696e6e7175696e6e7175696e6e',          # long return paths
+    flo   => '666c6f666c6f666c6f666c6f666c6f666c6f666c',          # logout cache flush
 );
 
 sub var_dir { File::Spec->catdir($FindBin::Bin, '..', 'var') }
@@ -107,6 +108,7 @@ HOTP/T30 yuri - $SECRET{yuri}
 HOTP/T30 zack - $SECRET{zack}
 HOTP/T30 adam - $SECRET{adam}
 HOTP/T30 quinn - $SECRET{quinn}
+HOTP/T30 flo - $SECRET{flo}
 END
     my $legacy = <<"END";
 # mod_authn_otp layout: COUNTER is the next expected counter
@@ -158,14 +160,53 @@ sub write_standalone_conf {
     my $modules = `apxs -q LIBEXECDIR`;
     chomp $modules;
     my $user = $> == 0 ? "User nobody\nGroup nogroup\n" : '';
+    # The MPM of the suite's run (scripts/run-e2e-tests.sh sets OTP_MPM), plus `modules`.
+    my $mpm = $ENV{OTP_MPM} // 'event';
     my @load = map { "LoadModule ${_}_module $modules/mod_$_.so\n" }
-        qw(mpm_event authn_core authz_core authz_user auth_basic socache_shmcb);
+        ("mpm_$mpm", qw(authn_core authz_core authz_user auth_basic socache_shmcb),
+         @{ $opt{modules} // [] });
     open my $c, '>', "$dir/httpd.conf" or die "$dir/httpd.conf: $!";
     print $c qq{ServerRoot "$dir"\nServerName 127.0.0.1\nListen 127.0.0.1:$opt{port}\n},
              qq{PidFile "$dir/httpd.pid"\nErrorLog "$dir/error_log"\n}, $user, @load,
              "LoadModule otp_module $ENV{OTP_MODULE_PATH}\n", $opt{body};
     close $c or die "$dir/httpd.conf: $!";
     return "$dir/httpd.conf";
+}
+
+# Writes files under $dir (path relative to it => content), making directories as needed.
+sub write_files {
+    my ($dir, %files) = @_;
+    require File::Path;
+    require File::Basename;
+    for my $path (sort keys %files) {
+        File::Path::make_path(File::Basename::dirname("$dir/$path"));
+        open my $fh, '>', "$dir/$path" or die "$dir/$path: $!";
+        print $fh $files{$path};
+        close $fh or die "$dir/$path: $!";
+    }
+}
+
+# POST {"type":"start","data":{"user":…,"otp":…}} to the start endpoint at `url` (a server of
+# the test's own); returns (response, decoded body or {}).
+sub post_start {
+    my ($ua, $url, $user, $otp) = @_;
+    require JSON::PP;
+    require HTTP::Request;
+    my $req = HTTP::Request->new(POST => $url);
+    $req->header('Content-Type' => 'application/json', Accept => 'application/json');
+    $req->content(JSON::PP::encode_json({type => 'start', data => {user => $user, otp => $otp}}));
+    my $res = $ua->request($req);
+    return ($res, eval { JSON::PP::decode_json($res->content) } // {});
+}
+
+# Every event in an event log file, decoded.
+sub read_events {
+    my ($path) = @_;
+    require JSON::PP;
+    open my $fh, '<', $path or return ();
+    my @events;
+    while (my $line = <$fh>) { push @events, JSON::PP::decode_json($line) }
+    return @events;
 }
 
 # A directory for a server of a test's own, reachable by httpd's children.

@@ -31,7 +31,7 @@ static void retry_limit_aborts_the_attempt(void**) {
     MemoryStateStore store;
     store.set_now(kNow);
     LoginLimits limits(store, policy(2, 100), "users");
-    LoginAttempt attempt = *limits.create_attempt("", "/app/");
+    LoginAttempt attempt = *limits.create_attempt("", "/app/", kNow);
 
     Admission first = limits.admit(&attempt, "alice", "", kNow);
     assert_verdict(first, proceed);
@@ -48,24 +48,35 @@ static void retry_limit_aborts_the_attempt(void**) {
     // Even the right code is never compared in an aborted attempt.
     assert_verdict(limits.admit(&attempt, "alice", "", kNow), retries_exhausted);
     // A new attempt starts afresh.
-    LoginAttempt next = *limits.create_attempt("", "/app/");
+    LoginAttempt next = *limits.create_attempt("", "/app/", kNow);
     assert_verdict(limits.admit(&next, "alice", "", kNow), proceed);
 }
 
-static void attempts_are_found_by_id_only(void**) {
+// Attempts live in their cookie: creating one stores nothing, and whether one read back from a
+// cookie is current depends on its id's shape and its age.
+static void attempts_are_current_for_their_lifetime(void**) {
     MemoryStateStore store;
-    LoginLimits limits(store, policy(2, 5), "users");
-    LoginAttempt attempt = *limits.create_attempt("bob", "/admin/x?y=1");
-    bool error = true;
-    auto found = limits.find_attempt(attempt.id, &error);
-    assert_false(error);
-    assert_true(found.has_value());
-    assert_string_equal(found->bound_user.c_str(), "bob");
-    assert_string_equal(found->return_path.c_str(), "/admin/x?y=1");
-    assert_false(limits.find_attempt("AAAAAAAAAAAAAAAAAAAAAAAA", &error).has_value());
-    assert_false(limits.find_attempt("../../etc", &error).has_value());
-    assert_false(limits.find_attempt("", &error).has_value());
-    assert_false(error);
+    store.set_now(kNow);
+    LimitPolicy p = policy(2, 5);
+    p.attempt_lifetime = 900;
+    LoginLimits limits(store, p, "users");
+    LoginAttempt attempt = *limits.create_attempt("bob", "/admin/x?y=1", kNow);
+    assert_int_equal(attempt.id.size(), 24);
+    assert_string_equal(attempt.bound_user.c_str(), "bob");
+    assert_string_equal(attempt.return_path.c_str(), "/admin/x?y=1");
+    assert_true(limits.attempt_current(attempt, kNow));
+    assert_true(limits.attempt_current(attempt, kNow + 899));
+    assert_false(limits.attempt_current(attempt, kNow + 900));
+    assert_false(limits.attempt_current(attempt, kNow - kAttemptClockSkew - 1));  // from the future
+    LoginAttempt other = attempt;
+    other.id = "../../etc";
+    assert_false(limits.attempt_current(other, kNow));
+    other.id = "";
+    assert_false(limits.attempt_current(other, kNow));
+    assert_true(limits.create_attempt("bob", "/", kNow)->id != attempt.id);
+    // Nothing was stored: page loads cost the store nothing.
+    assert_int_equal(static_cast<int>(store.get(otp::record_key(attempt.id, "tries"), nullptr)),
+                     static_cast<int>(otp::StoreStatus::not_found));
 }
 
 static void lockout_across_attempts_and_unlock(void**) {
@@ -74,7 +85,7 @@ static void lockout_across_attempts_and_unlock(void**) {
     LoginLimits limits(store, policy(2, 3), "users");
     bool locked = false;
     for (int i = 0; i < 3; ++i) {
-        LoginAttempt attempt = *limits.create_attempt("", "/");
+        LoginAttempt attempt = *limits.create_attempt("", "/", kNow);
         Admission a = limits.admit(&attempt, "mallory", "", kNow);
         assert_verdict(a, proceed);
         FailureOutcome f = limits.record_failure("mallory", "", a, kNow);
@@ -82,7 +93,7 @@ static void lockout_across_attempts_and_unlock(void**) {
         if (i < 2) assert_false(locked);
     }
     assert_true(locked);
-    LoginAttempt attempt = *limits.create_attempt("", "/");
+    LoginAttempt attempt = *limits.create_attempt("", "/", kNow);
     Admission a = limits.admit(&attempt, "mallory", "", kNow + 100);
     assert_verdict(a, locked);
     assert_int_equal(a.retry_after, 800);
@@ -95,7 +106,7 @@ static void lockout_across_attempts_and_unlock(void**) {
     assert_int_equal(*revoked, kNow);
 
     store.set_now(kNow + 901);
-    LoginAttempt later = *limits.create_attempt("", "/");
+    LoginAttempt later = *limits.create_attempt("", "/", kNow);
     Admission after = limits.admit(&later, "mallory", "", kNow + 901);
     assert_verdict(after, proceed);
     assert_true(after.user_unlocked);
@@ -106,14 +117,14 @@ static void success_resets_the_user_count(void**) {
     MemoryStateStore store;
     store.set_now(kNow);
     LoginLimits limits(store, policy(5, 3), "users");
-    LoginAttempt attempt = *limits.create_attempt("", "/");
+    LoginAttempt attempt = *limits.create_attempt("", "/", kNow);
     for (int i = 0; i < 2; ++i)
         limits.record_failure("alice", "", limits.admit(&attempt, "alice", "", kNow), kNow);
     Admission last = limits.admit(&attempt, "alice", "", kNow);
     limits.record_success(&attempt, "alice", "", last);
-    bool error = false;
-    assert_false(limits.find_attempt(attempt.id, &error).has_value());
-    LoginAttempt next = *limits.create_attempt("", "/");
+    // The attempt is used up: presented again, its cookie gets no more comparisons.
+    assert_verdict(limits.admit(&attempt, "alice", "", kNow), retries_exhausted);
+    LoginAttempt next = *limits.create_attempt("", "/", kNow);
     Admission a = limits.admit(&next, "alice", "", kNow);
     assert_int_equal(a.user_guesses, 1);
 }
@@ -123,7 +134,7 @@ static void lockout_off(void**) {
     LimitPolicy p = policy(1000, 1);
     p.lockout = false;
     LoginLimits limits(store, p, "users");
-    LoginAttempt attempt = *limits.create_attempt("", "/");
+    LoginAttempt attempt = *limits.create_attempt("", "/", kNow);
     for (int i = 0; i < 10; ++i) {
         Admission a = limits.admit(&attempt, "alice", "", kNow);
         assert_verdict(a, proceed);
@@ -135,7 +146,7 @@ static void lockout_off(void**) {
 static void parallel_guesses_never_exceed_the_limits(void**) {
     MemoryStateStore store;
     LoginLimits limits(store, policy(2, 5), "users");
-    LoginAttempt attempt = *limits.create_attempt("", "/");
+    LoginAttempt attempt = *limits.create_attempt("", "/", kNow);
     std::atomic<int> admitted{0};
     std::vector<std::thread> threads;
     for (int i = 0; i < 50; ++i)
@@ -150,7 +161,7 @@ static void parallel_guesses_never_exceed_the_limits(void**) {
     threads.clear();
     for (int i = 0; i < 50; ++i)
         threads.emplace_back([&] {
-            LoginAttempt own = *limits.create_attempt("", "/");
+            LoginAttempt own = *limits.create_attempt("", "/", kNow);
             if (limits.admit(&own, "bob", "", kNow).verdict == GateVerdict::proceed) ++admitted;
         });
     for (auto& t : threads) t.join();
@@ -160,7 +171,7 @@ static void parallel_guesses_never_exceed_the_limits(void**) {
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(retry_limit_aborts_the_attempt),
-        cmocka_unit_test(attempts_are_found_by_id_only),
+        cmocka_unit_test(attempts_are_current_for_their_lifetime),
         cmocka_unit_test(lockout_across_attempts_and_unlock),
         cmocka_unit_test(success_resets_the_user_count),
         cmocka_unit_test(lockout_off),

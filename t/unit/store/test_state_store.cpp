@@ -68,6 +68,30 @@ static void advance_only_moves_forward(void**) {
     assert_true(*store.advance("step", 10, 90));
 }
 
+static void compare_and_set_moves_once(void**) {
+    MemoryStateStore store;
+    store.set_now(1000);
+    assert_int_equal(static_cast<int>(store.compare_and_set("flow", "init", "coupled", 60)),
+                     static_cast<int>(StoreStatus::not_found));
+    store.put("flow", "init", 60);
+    assert_int_equal(static_cast<int>(store.compare_and_set("flow", "other", "coupled", 60)),
+                     static_cast<int>(StoreStatus::exists));
+    assert_int_equal(static_cast<int>(store.compare_and_set("flow", "init", "coupled", 120)),
+                     static_cast<int>(StoreStatus::ok));
+    // Only one of two parallel steps from "init" can win.
+    assert_int_equal(static_cast<int>(store.compare_and_set("flow", "init", "coupled", 120)),
+                     static_cast<int>(StoreStatus::exists));
+    std::string value;
+    store.get("flow", &value);
+    assert_string_equal(value.c_str(), "coupled");
+    store.set_now(1119);  // the new ttl counts from the swap
+    assert_int_equal(static_cast<int>(store.get("flow", nullptr)),
+                     static_cast<int>(StoreStatus::ok));
+    store.set_now(1120);
+    assert_int_equal(static_cast<int>(store.compare_and_set("flow", "coupled", "done", 60)),
+                     static_cast<int>(StoreStatus::not_found));
+}
+
 static void remove_deletes(void**) {
     MemoryStateStore store;
     store.add("k", "v", 60);
@@ -107,6 +131,7 @@ int main() {
         cmocka_unit_test(increment_counts_and_keeps_expiry),
         cmocka_unit_test(increment_refuses_non_numbers),
         cmocka_unit_test(advance_only_moves_forward),
+        cmocka_unit_test(compare_and_set_moves_once),
         cmocka_unit_test(remove_deletes),
         cmocka_unit_test(operations_are_atomic_across_threads),
     };

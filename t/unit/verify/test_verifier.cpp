@@ -136,12 +136,14 @@ public:
     explicit InterleavingStore(MemoryStateStore& inner) : inner_(inner) {}
     StoreStatus get(std::string_view key, std::string* value) override {
         StoreStatus status = inner_.get(key, value);
-        if (!interleaved_ && key.substr(0, 5) == "lock:") {
+        const std::string_view kind = ".lock";
+        if (!interleaved_ && key.size() > kind.size() &&
+            key.substr(key.size() - kind.size()) == kind) {
             interleaved_ = true;
             // The other request: locks the user and clears the counter.
-            const std::string user_id(key.substr(5));
-            inner_.add("lock:" + user_id, std::to_string(kNow + 30), 30);
-            inner_.remove("guesses:" + user_id);
+            const std::string user_id(key.substr(0, key.size() - kind.size()));
+            inner_.add(otp::record_key(user_id, "lock"), std::to_string(kNow + 30), 30);
+            inner_.remove(otp::record_key(user_id, "guesses"));
         }
         return status;
     }
@@ -160,6 +162,10 @@ public:
     }
     std::optional<bool> advance(std::string_view k, std::uint64_t v, std::int64_t ttl) override {
         return inner_.advance(k, v, ttl);
+    }
+    StoreStatus compare_and_set(std::string_view k, std::string_view e, std::string_view d,
+                                std::int64_t ttl) override {
+        return inner_.compare_and_set(k, e, d, ttl);
     }
     StoreStatus put(std::string_view k, std::string_view v, std::int64_t ttl) override {
         return inner_.put(k, v, ttl);

@@ -1,0 +1,258 @@
+#include "store/shared_table_store.h"
+
+#include <pthread.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <new>
+
+#include "crypto/digest.h"
+#include "util/error.h"
+
+namespace otp {
+
+namespace {
+constexpr char kMagic[8] = {'m', 'o', 'd', '_', 'o', 't', 'p', '1'};
+constexpr std::uint32_t kVersion = 1;
+}  // namespace
+
+struct SharedTableHeader {
+    char magic[8];
+    std::uint32_t version;
+    std::uint32_t slot_bytes;
+    std::uint64_t slot_count;
+    std::uint64_t used;
+    std::uint64_t refused_full;
+    std::int64_t last_sweep;
+    unsigned char hash_key[32];
+    pthread_mutex_t mutex;
+};
+
+struct SharedTableSlot {
+    std::uint8_t occupied;
+    std::uint8_t reserved;
+    std::uint16_t value_length;
+    std::uint32_t home;  // the key's home slot, so removal can shift records without rehashing
+    std::int64_t expires;
+    unsigned char digest[16];
+    char value[SharedTableGeometry::kMaxValueBytes];
+};
+static_assert(sizeof(SharedTableSlot) == SharedTableGeometry::kSlotBytes,
+              "a slot is exactly kSlotBytes");
+
+std::size_t SharedTableGeometry::header_bytes() {
+    // Slots start on a slot boundary, so each one sits in whole cache lines.
+    return (sizeof(SharedTableHeader) + kSlotBytes - 1) / kSlotBytes * kSlotBytes;
+}
+
+std::size_t SharedTableGeometry::slots_for(std::size_t bytes) {
+    if (bytes < header_bytes()) return 0;
+    const std::size_t slots = (bytes - header_bytes()) / kSlotBytes;
+    // The home slot is kept in 32 bits.
+    return slots < kMinSlots || slots > 0xffffffffu ? 0 : slots;
+}
+
+bool SharedTableStore::format(void* region, std::size_t bytes, std::string* error) {
+    const std::size_t slots = SharedTableGeometry::slots_for(bytes);
+    if (!region || slots == 0)
+        return set_error(error, "the state store needs at least " +
+                                    std::to_string(SharedTableGeometry::header_bytes() +
+                                                   SharedTableGeometry::kMinSlots *
+                                                       SharedTableGeometry::kSlotBytes) +
+                                    " bytes");
+    auto key = random_bytes(sizeof(SharedTableHeader::hash_key));
+    if (!key) return set_error(error, "no randomness for the state store's hash key");
+    auto* header = new (region) Header{};
+    std::memcpy(header->hash_key, key->data(), key->size());
+    header->version = kVersion;
+    header->slot_bytes = SharedTableGeometry::kSlotBytes;
+    header->slot_count = slots;
+    // Process-shared, so every child locks the same mutex; robust, so a child that dies
+    // holding it (a crash, SIGKILL) does not stop every other one for good.
+    pthread_mutexattr_t attributes;
+    if (pthread_mutexattr_init(&attributes) != 0)
+        return set_error(error, "cannot set up the state store's mutex");
+    const bool attributes_ok =
+        pthread_mutexattr_setpshared(&attributes, PTHREAD_PROCESS_SHARED) == 0 &&
+        pthread_mutexattr_setrobust(&attributes, PTHREAD_MUTEX_ROBUST) == 0;
+    const bool mutex_ok = attributes_ok && pthread_mutex_init(&header->mutex, &attributes) == 0;
+    pthread_mutexattr_destroy(&attributes);
+    if (!mutex_ok) return set_error(error, "cannot set up the state store's mutex");
+    // The magic last: a half-formatted region is never taken for a table.
+    std::memcpy(header->magic, kMagic, sizeof kMagic);
+    return true;
+}
+
+bool SharedTableStore::is_formatted(const void* region, std::size_t bytes) {
+    const auto* header = static_cast<const Header*>(region);
+    return region && std::memcmp(header->magic, kMagic, sizeof kMagic) == 0 &&
+           header->version == kVersion && header->slot_bytes == SharedTableGeometry::kSlotBytes &&
+           header->slot_count == SharedTableGeometry::slots_for(bytes);
+}
+
+SharedTableStore::SharedTableStore(void* region, int lock_timeout_ms)
+    : header_(static_cast<Header*>(region)), lock_timeout_ms_(lock_timeout_ms) {}
+
+SharedTableStore::Slot* SharedTableStore::slot(std::size_t index) const {
+    return reinterpret_cast<Slot*>(reinterpret_cast<char*>(header_) +
+                                   SharedTableGeometry::header_bytes()) +
+           index;
+}
+
+std::int64_t SharedTableStore::now() const {
+    return fixed_now_ ? *fixed_now_ : static_cast<std::int64_t>(std::time(nullptr));
+}
+
+bool SharedTableStore::lock() {
+    if (!header_) return false;
+    timespec deadline{};
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += lock_timeout_ms_ / 1000;
+    deadline.tv_nsec += static_cast<long>(lock_timeout_ms_ % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec += 1;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    const int rc = pthread_mutex_timedlock(&header_->mutex, &deadline);
+    if (rc == 0) return true;
+    if (rc == EOWNERDEAD) {
+        // A process died inside an operation. Each operation changes at most a few slots with
+        // plain stores, so the table is usable; the count of used slots is recomputed.
+        std::uint64_t used = 0;
+        for (std::size_t i = 0; i < header_->slot_count; ++i) used += slot(i)->occupied ? 1 : 0;
+        header_->used = used;
+        return pthread_mutex_consistent(&header_->mutex) == 0;
+    }
+    return false;  // ETIMEDOUT, or the mutex is unusable: the operation fails closed
+}
+
+void SharedTableStore::unlock() { pthread_mutex_unlock(&header_->mutex); }
+
+SharedTableStore::Digest SharedTableStore::digest_of(const std::string& key) const {
+    std::string input(reinterpret_cast<const char*>(header_->hash_key), sizeof header_->hash_key);
+    input += key;
+    const std::string hash = sha256(input);
+    Digest digest{};
+    std::memcpy(digest.bytes, hash.data(), sizeof digest.bytes);
+    std::uint64_t home = 0;
+    std::memcpy(&home, hash.data() + 16, sizeof home);
+    digest.home = static_cast<std::size_t>(home % header_->slot_count);
+    return digest;
+}
+
+std::optional<std::size_t> SharedTableStore::find(const Digest& digest) const {
+    std::size_t index = digest.home;
+    for (std::size_t probe = 0; probe < SharedTableGeometry::kMaxProbe; ++probe) {
+        const Slot* s = slot(index);
+        if (!s->occupied) return std::nullopt;
+        if (std::memcmp(s->digest, digest.bytes, sizeof digest.bytes) == 0) return index;
+        index = index + 1 == header_->slot_count ? 0 : index + 1;
+    }
+    return std::nullopt;
+}
+
+// Backward-shift deletion: records after the hole that may live in it move up, so every
+// record stays reachable from its home without crossing an empty slot.
+void SharedTableStore::remove_at(std::size_t hole) {
+    const std::size_t n = header_->slot_count;
+    std::size_t next = hole;
+    for (;;) {
+        next = next + 1 == n ? 0 : next + 1;
+        Slot* candidate = slot(next);
+        if (!candidate->occupied || next == hole) break;
+        const std::size_t home = candidate->home;
+        // The candidate may move into the hole unless its home lies cyclically in (hole, next].
+        const bool home_after_hole =
+            hole <= next ? (home > hole && home <= next) : (home > hole || home <= next);
+        if (home_after_hole) continue;
+        std::memcpy(slot(hole), candidate, sizeof(Slot));
+        hole = next;
+    }
+    std::memset(slot(hole), 0, sizeof(Slot));
+    header_->used -= 1;
+}
+
+bool SharedTableStore::sweep_expired() {
+    const std::int64_t t = now();
+    if (header_->last_sweep == t) return false;
+    header_->last_sweep = t;
+    bool reclaimed = false;
+    for (std::size_t i = 0; i < header_->slot_count; ++i) {
+        // remove_at may shift another record into i: look at the slot again.
+        while (slot(i)->occupied && slot(i)->expires <= t) {
+            remove_at(i);
+            reclaimed = true;
+        }
+    }
+    return reclaimed;
+}
+
+StoreStatus SharedTableStore::load(const std::string& key, Record* record) {
+    const Digest digest = digest_of(key);
+    const auto index = find(digest);
+    if (!index) return StoreStatus::not_found;
+    Slot* s = slot(*index);
+    if (s->expires <= now()) {
+        remove_at(*index);  // reclaimed as soon as it is seen
+        return StoreStatus::not_found;
+    }
+    record->expires = s->expires;
+    record->value.assign(s->value, s->value_length);
+    return StoreStatus::ok;
+}
+
+StoreStatus SharedTableStore::save(const std::string& key, const Record& record) {
+    if (record.value.size() > SharedTableGeometry::kMaxValueBytes) return StoreStatus::error;
+    const Digest digest = digest_of(key);
+    const std::int64_t t = now();
+    std::optional<std::size_t> target = find(digest);
+    for (int pass = 0; !target && pass < 2; ++pass) {
+        // The first empty or expired slot within reach of the key's home.
+        std::size_t index = digest.home;
+        for (std::size_t probe = 0; probe < SharedTableGeometry::kMaxProbe; ++probe) {
+            const Slot* s = slot(index);
+            if (!s->occupied || s->expires <= t) {
+                target = index;
+                break;
+            }
+            index = index + 1 == header_->slot_count ? 0 : index + 1;
+        }
+        // No room: reclaim expired records everywhere (they may have pushed this key's run
+        // past kMaxProbe), then look once more. Never evict a live record.
+        if (!target && (pass == 1 || !sweep_expired())) break;
+    }
+    if (!target) {
+        header_->refused_full += 1;
+        return StoreStatus::full;
+    }
+    Slot* s = slot(*target);
+    if (!s->occupied) header_->used += 1;
+    s->occupied = 1;
+    s->home = static_cast<std::uint32_t>(digest.home);
+    s->expires = record.expires;
+    std::memcpy(s->digest, digest.bytes, sizeof digest.bytes);
+    s->value_length = static_cast<std::uint16_t>(record.value.size());
+    std::memcpy(s->value, record.value.data(), record.value.size());
+    return StoreStatus::ok;
+}
+
+StoreStatus SharedTableStore::erase(const std::string& key) {
+    const auto index = find(digest_of(key));
+    if (!index) return StoreStatus::not_found;
+    const bool live = slot(*index)->expires > now();
+    remove_at(*index);
+    return live ? StoreStatus::ok : StoreStatus::not_found;
+}
+
+SharedTableStats SharedTableStore::stats() {
+    SharedTableStats stats;
+    if (!lock()) return stats;
+    stats.slots = header_->slot_count;
+    stats.used = header_->used;
+    stats.refused_full = header_->refused_full;
+    unlock();
+    return stats;
+}
+
+}  // namespace otp

@@ -1,0 +1,24 @@
+// The state store one request works with: mod_otp's own shared table (OTPStateStore shmcb,
+// the default) or a mod_socache provider (memcache, dbm, ...). A light handle, made per request.
+#pragma once
+
+#include <optional>
+
+#include "mod_otp/http/apache_headers.h"
+#include "mod_otp/lifecycle/module_state.h"
+#include "mod_otp/store/socache_state_store.h"
+#include "store/shared_table_store.h"
+#include "store/state_store.h"
+
+class RequestStore {
+public:
+    RequestStore(OtpModuleState& state, server_rec* server, apr_pool_t* pool);
+    RequestStore(const RequestStore&) = delete;
+    RequestStore& operator=(const RequestStore&) = delete;
+
+    otp::StateStore& get();
+
+private:
+    std::optional<otp::SharedTableStore> table_;
+    std::optional<SocacheStateStore> socache_;
+};
