@@ -65,6 +65,9 @@ if [[ -f "$build/sanitizer.env" ]]; then
     [[ -f "${OTP_ASAN_RUNTIME:-}" ]] ||
         { echo "e2e: sanitizer build, but no ASan runtime '${OTP_ASAN_RUNTIME:-}'" >&2; exit 1; }
     sanitize=1
+    # Tests that measure capacity with thousands of requests scale down under the sanitizers
+    # (they check memory safety here, not capacity; t/store/02_flood.t).
+    export OTP_E2E_SANITIZER=1
     san_dir="$workdir/t/var-module/sanitizer"
     core_dir="$workdir/t/var-module/cores"
     mkdir -p "$core_dir" && chmod 1777 "$core_dir"

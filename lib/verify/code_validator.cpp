@@ -102,11 +102,20 @@ ValidationResult check_hotp(const TokenRecord& hint, const UsersSource& users,
                   "token changed in the users file while validating");
 }
 
-// Keeps unknown users from answering measurably faster than known ones.
-void spend_like_a_validation(const OtpPolicy& policy) {
+// Keeps unknown users (and users without a token of the kind this pipe checks) from
+// answering measurably faster than known ones: the same search a default token of the pipe's
+// kind makes (one key setup, then the window's HMACs), against a key nobody has and a code
+// that cannot match.
+void spend_like_a_validation(const OtpPolicy& policy, std::optional<TokenKind> only_kind,
+                             std::int64_t now) {
     static const std::string kDummyKey(20, '\x5a');
-    for (unsigned i = 0; i <= 2 * policy.totp_window; ++i)
-        (void)hotp_code(HashAlgorithm::sha1, kDummyKey, i, policy.default_digits);
+    const std::string impossible(policy.default_digits, 'x');
+    if (only_kind == TokenKind::counter)
+        (void)find_hotp_counter(HashAlgorithm::sha1, kDummyKey, policy.default_digits, 0,
+                                policy.hotp_look_ahead, impossible);
+    else
+        (void)find_totp_step(HashAlgorithm::sha1, kDummyKey, policy.default_digits,
+                             policy.default_step, now, policy.totp_window, impossible);
 }
 
 }  // namespace
@@ -138,13 +147,15 @@ ValidationResult validate_code(const UsersSource& users, StateStore& store, cons
                                std::string_view client_address) {
     const std::vector<TokenRecord> tokens = users.index.tokens_for(user);
     if (tokens.empty()) {
-        spend_like_a_validation(policy);
+        spend_like_a_validation(policy, only_kind, now);
         return result(ValidationOutcome::unknown_user, "", "no such user in the users file");
     }
     // Several tokens: each is tried; the most telling refusal is reported.
     ValidationResult refused = result(ValidationOutcome::invalid_otp, "", "wrong PIN or code");
+    bool tried = false;
     for (const TokenRecord& token : tokens) {
         if (only_kind && token.type.kind != *only_kind) continue;
+        tried = true;
         const SplitPassword split = split_code(token, digits_of(token, policy), password, pin_use);
         ValidationResult outcome =
             token.type.kind == TokenKind::time
@@ -155,6 +166,7 @@ ValidationResult validate_code(const UsersSource& users, StateStore& store, cons
             refused.outcome == ValidationOutcome::invalid_otp)
             refused = std::move(outcome);
     }
+    if (!tried) spend_like_a_validation(policy, only_kind, now);
     return refused;
 }
 

@@ -97,6 +97,12 @@ bool origin_allowed(request_rec* r) {
     return named == origin;
 }
 
+bool same_origin_request(request_rec* r) {
+    const char* site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
+    if (site && (!strcasecmp(site, "cross-site") || !strcasecmp(site, "same-site"))) return false;
+    return origin_allowed(r);
+}
+
 namespace {
 
 struct CookieScan {

@@ -25,6 +25,10 @@ int read_body(request_rec* r, std::size_t limit, std::string* body);
 
 // An Origin header, when present, must name this server (scheme, host and port).
 bool origin_allowed(request_rec* r);
+// origin_allowed, and the browser does not say that another site made the request
+// (Sec-Fetch-Site: cross-site or same-site). Requests without these headers (old browsers,
+// scripts) pass.
+bool same_origin_request(request_rec* r);
 
 // Every value of cookie `name` in the request's Cookie headers, in order (nested realms send
 // one per path); read_cookie gives the first.

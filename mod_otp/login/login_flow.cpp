@@ -25,6 +25,14 @@ int serve_logout(LoginRequest& login) {
         apr_table_setn(r->err_headers_out, "Allow", "GET, POST");
         return send_json_error(r, HTTP_METHOD_NOT_ALLOWED, otp::kErrorMethodNotAllowed);
     }
+    // Another site must not log the user out (a link or form on its page): only this site's
+    // own pages, or a client that sends no Origin or Sec-Fetch-Site, may.
+    if (!same_origin_request(r)) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "logout refused: the request came from another site (Origin or "
+                      "Sec-Fetch-Site)");
+        return send_json_error(r, HTTP_FORBIDDEN, otp::kErrorBadOrigin);
+    }
     if (auto ended = end_session(r, login.conf, login.realm, login.store))
         otp_emit_request_event(r, otp::event::kSessionEnded, ended->user, {{"reason", "logout"}});
     if (wants_json(r) || r->method_number == M_POST) {

@@ -100,8 +100,9 @@ for my $i (0 .. 255) {
     write_text("$srv/users/$i.oath", "HOTP/T30 alice - $SECRET{alice}\n");
     htaccess_dir("u$i", qq{OTPUsersFile "$srv/users/$i.oath"});
 }
-# One child process, so that the per-process bounds are reached by one client in order.
-write_standalone_conf(dir => $srv, port => $port, body => <<"END");
+# One child process, so that the per-process bounds are reached by one client in order (with
+# threads: mpm_event whatever the suite's MPM).
+write_standalone_conf(dir => $srv, port => $port, mpm => 'event', body => <<"END");
 StartServers 1
 ServerLimit 1
 ThreadsPerChild 8

@@ -160,8 +160,9 @@ sub write_standalone_conf {
     my $modules = `apxs -q LIBEXECDIR`;
     chomp $modules;
     my $user = $> == 0 ? "User nobody\nGroup nogroup\n" : '';
-    # The MPM of the suite's run (scripts/run-e2e-tests.sh sets OTP_MPM), plus `modules`.
-    my $mpm = $ENV{OTP_MPM} // 'event';
+    # The MPM of the suite's run (scripts/run-e2e-tests.sh sets OTP_MPM) unless the test needs
+    # one (`mpm`), plus `modules`.
+    my $mpm = $opt{mpm} // $ENV{OTP_MPM} // 'event';
     my @load = map { "LoadModule ${_}_module $modules/mod_$_.so\n" }
         ("mpm_$mpm", qw(authn_core authz_core authz_user auth_basic socache_shmcb),
          @{ $opt{modules} // [] });

@@ -4,9 +4,10 @@
 # few seconds (mod_otp/session/session_cache.h); a logout of a live session bumps the shared
 # generation so that every process asks the store again, and says so in the error log at
 # LogLevel otp:debug ("session caches of every process flushed"). A cookie that ended by
-# time, a cookie of a session already logged out, a cross-site GET carrying one and a logout
-# without any cookie have nothing cached to revoke: they must not flush (anyone could
-# otherwise keep every process's cache empty, and every request on the store's mutex).
+# time, a cookie of a session already logged out and a logout without any cookie have nothing
+# cached to revoke: they must not flush (anyone could otherwise keep every process's cache
+# empty, and every request on the store's mutex). A logout that another site makes (a
+# cross-site link or form) is refused with 403 bad_origin, also with a live session's cookie.
 use strict;
 use warnings FATAL => 'all';
 
@@ -16,7 +17,7 @@ use HTTP::Request;
 use lib "$FindBin::Bin/../lib";
 use OTPTest qw(totp new_client start_json url_of wait_for_fresh_step server_log_since);
 
-plan tests => 21;
+plan tests => 27;
 
 my $flush_line = qr/logout: session ended, session caches of every process flushed/;
 
@@ -61,7 +62,7 @@ is flushes_since($offset), 0, '... and no session cache is flushed';
 $offset = log_end();
 $out = new_client()->get(url_of('/app/.otp/logout'), Referer => 'https://evil.example/',
                          'Sec-Fetch-Site' => 'cross-site');
-is $out->code, 303, 'GET logout without a cookie: redirected';
+is $out->code, 403, 'cross-site GET logout without a cookie: refused';
 is flushes_since($offset), 0, '... and nothing is flushed';
 
 # ---- a live session: logging out flushes, and the cookie is revoked everywhere ----------------
@@ -75,6 +76,22 @@ my $rounds = 40;
 my @before = map { $plain->get(url_of('/app/reports.txt'), Cookie => "otp_session=$live_cookie",
                                Connection => 'close')->code } 1 .. $rounds;
 is_deeply \@before, [(200) x $rounds], "the cookie opens /app ($rounds requests, new connections)";
+
+# Another site cannot log the user out: a cross-site link (GET) or form (POST with its Origin).
+$offset = log_end();
+$out = $plain->get(url_of('/app/.otp/logout'), Cookie => "otp_session=$live_cookie",
+                   Referer => 'https://evil.example/', 'Sec-Fetch-Site' => 'cross-site');
+is $out->code, 403, 'cross-site GET logout with the live cookie: refused';
+ok !clears_cookie($out), '... the cookie is kept';
+my $forged = HTTP::Request->new(POST => url_of('/app/.otp/logout'));
+$forged->header(Cookie => "otp_session=$live_cookie", Origin => 'https://evil.example',
+                Accept => 'application/json');
+$out = $plain->request($forged);
+is $out->code, 403, 'POST logout with another Origin and the live cookie: refused';
+like $out->content, qr/"error":"bad_origin"/, '... error bad_origin';
+is flushes_since($offset), 0, '... nothing is flushed';
+is $plain->get(url_of('/app/reports.txt'), Cookie => "otp_session=$live_cookie")->code, 200,
+    '... and the session still opens /app';
 
 $offset = log_end();
 $out = $live->get(url_of('/app/.otp/logout'));
@@ -90,7 +107,7 @@ is_deeply \@after, [(401) x $rounds], 'the revoked cookie no longer opens /app, 
 $offset = log_end();
 $out = $plain->get(url_of('/app/.otp/logout'), Cookie => "otp_session=$live_cookie",
                    Referer => 'https://evil.example/', 'Sec-Fetch-Site' => 'cross-site');
-is $out->code, 303, 'cross-site GET logout with a logged-out session\'s cookie: redirected';
+is $out->code, 403, 'cross-site GET logout with a logged-out session\'s cookie: refused';
 is flushes_since($offset), 0, '... and nothing is flushed';
 $offset = log_end();
 my $req = HTTP::Request->new(POST => url_of('/app/.otp/logout'));

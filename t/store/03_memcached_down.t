@@ -138,6 +138,14 @@ for my $i (1 .. 8) {
     close $w;
     push @kids, [$pid, $r];
 }
+# While they wait: pages that need no OTP are served at once.
+sleep 4;
+my $open_t = time;
+is new_client()->get("$base/open/index.html")->code, 200, 'unprotected pages are served meanwhile';
+ok time - $open_t < 2, '... at once';
+# Resume memcached now, so that a request stuck inside the provider returns (it would wait
+# for its connection to time out otherwise), then collect the answers.
+kill 'CONT', $mc;
 for (@kids) {
     my ($pid, $r) = @$_;
     my $line = <$r> // '0 99';
@@ -146,23 +154,18 @@ for (@kids) {
     push @codes, $code;
     push @timings, $secs;
 }
-my @refused = grep { $_ >= 500 } @codes;
-is scalar(@refused), 8, 'memcached hung: 8 parallel OTP requests (page and Basic) fail closed: '
-    . join(' ', @codes);
+ok !(grep { $_ == 200 } @codes), 'memcached hung: none of 8 parallel OTP requests (page and Basic) '
+    . 'is let in: ' . join(' ', @codes);
 # Only the one request that holds the store's mutex can be inside the provider, waiting on
 # the stopped memcached (mod_socache_memcache cannot be given a timeout); every other one
-# gives up after OTPStateStoreTimeout.
-my @slow = grep { $_ > 3 } @timings;
-ok @slow <= 1, 'all but at most the one request inside the provider answered within 3 s: '
-    . join(' ', @timings) or diag slurp("$dir/error_log");
-my $open_t = time;
-is new_client()->get("$base/open/index.html")->code, 200, 'unprotected pages are served meanwhile';
-ok time - $open_t < 2, '... at once';
+# fails closed (5xx) after at most OTPStateStoreTimeout.
+my $fast_refusals = grep { $codes[$_] >= 500 && $timings[$_] < 3 } 0 .. $#codes;
+ok $fast_refusals >= 7, "all but at most the one inside the provider failed closed within 3 s "
+    . "($fast_refusals of 8): " . join(' ', @timings) or diag slurp("$dir/error_log");
 like slurp("$dir/error_log"), qr/not free within OTPStateStoreTimeout/,
     'the error log says the store lock timed out';
 
 # ---- memcached resumed -------------------------------------------------------------------
-kill 'CONT', $mc;
 waitpid $stuck, 0;
 ok 1, 'the stuck request finished after SIGCONT';
 wait_for_fresh_step(30, 8);

@@ -202,11 +202,12 @@ struct Measured {
 };
 
 Measured measure(const UsersIndex& index, const OtpPolicy& policy, const std::string& user,
-                 const std::string& password, PinUse pin_use = PinUse::in_password) {
+                 const std::string& password, PinUse pin_use = PinUse::in_password,
+                 std::optional<TokenKind> only_kind = std::nullopt) {
     CountingStore store;
     for (Calls& c : g_calls) c = Calls{};
     const ValidationResult r = validate_code(UsersSource{index, kUsersPath}, store, policy,
-                                             std::nullopt, user, password, pin_use, kNow);
+                                             only_kind, user, password, pin_use, kNow);
     Measured m{r.outcome, {}};
     for (int a = 0; a < kAlgos; ++a) {
         const Calls c = g_calls[a];
@@ -377,10 +378,8 @@ static void wrong_pin_costs_what_a_wrong_code_costs_hotp(void**) {
     assert_outcome(measure(*index, policy, "carol", "9999" + code).outcome, store_error);
 }
 
-// An unknown user computes as many candidate codes as a known user with one SHA-1 TOTP token
-// whose code is wrong, whatever OTPWindow. (Key setups are not compared: the dummy work keys
-// one HMAC per candidate, 2w+1 setups against the known user's 1, so an unknown user costs a
-// little more, never less.)
+// An unknown user costs exactly what a known user with one SHA-1 TOTP token whose code is
+// wrong costs (key setups and HMACs), whatever OTPWindow.
 static void unknown_user_costs_what_a_known_user_costs(void**) {
     SKIP_WITHOUT_LOW_LEVEL_API();
     auto index = users_index();
@@ -401,6 +400,30 @@ static void unknown_user_costs_what_a_known_user_costs(void**) {
             fail();
         }
         assert_int_equal(unknown.work.store_operations, known.work.store_operations);
+        ASSERT_SAME_WORK(known, unknown, "known and unknown user, TOTP");
+    }
+}
+
+// Under OTPValidationPipe hotp an unknown user costs what a known HOTP user with a wrong code
+// costs (the look-ahead's HMACs, not the TOTP window's), and a known user without an HOTP
+// token (alice has only TOTP) costs the same too: neither answers faster.
+static void unknown_user_costs_what_the_pipe_costs(void**) {
+    SKIP_WITHOUT_LOW_LEVEL_API();
+    auto index = users_index();
+    for (unsigned look_ahead : {0u, 3u, 10u}) {
+        OtpPolicy policy;
+        policy.hotp_look_ahead = look_ahead;
+        const auto hotp = std::optional<TokenKind>(TokenKind::counter);
+        const Measured known =
+            measure(*index, policy, "carol", "9999000000", PinUse::in_password, hotp);
+        const Measured unknown =
+            measure(*index, policy, "mallory", "000000", PinUse::in_password, hotp);
+        const Measured no_token =
+            measure(*index, policy, "alice", "000000", PinUse::in_password, hotp);
+        assert_outcome(unknown.outcome, unknown_user);
+        assert_int_equal(known.work.hmacs[kSha1], look_ahead + 1);
+        ASSERT_SAME_WORK(known, unknown, "known HOTP user and unknown user, HOTP pipe");
+        ASSERT_SAME_WORK(known, no_token, "known HOTP user and a user without an HOTP token");
     }
 }
 
@@ -410,6 +433,7 @@ int main() {
         cmocka_unit_test(wrong_pin_costs_what_a_wrong_code_costs_totp),
         cmocka_unit_test(wrong_pin_costs_what_a_wrong_code_costs_hotp),
         cmocka_unit_test(unknown_user_costs_what_a_known_user_costs),
+        cmocka_unit_test(unknown_user_costs_what_the_pipe_costs),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
