@@ -5,7 +5,7 @@
 #   make demo       build and start the demo httpd on 127.0.0.1:$(DEMO_PORT)
 #   make install    mod_otp.so into `apxs -q LIBEXECDIR`, otp.load/otp.conf into mods-available
 #   make bench      the benchmarks of bench/README.md
-#   make fuzz       every libFuzzer target for 600 s (make fuzz-ci: 15 s each, as CI does)
+#   make fuzz       every libFuzzer target for 600 s (make fuzz-ci: 12 s each, as CI does)
 # The test, demo, bench and fuzz targets install missing Debian packages first.
 # Every build re-runs the CMake configure step (cheap), so packages installed since the last
 # build (cmocka after `make demo`, say) are found.
@@ -75,7 +75,7 @@ fuzz:
 
 fuzz-ci:
 	@scripts/ensure-deps.sh fuzz
-	@scripts/run-fuzz.sh 15
+	@scripts/run-fuzz.sh 12
 
 clean:
 	rm -rf $(BUILD_DIR) build-asan build-fuzz t/logs t/var t/results t/conf/httpd.conf \

@@ -59,6 +59,7 @@ std::int64_t seconds_until(const std::string& expiry, std::int64_t now, std::int
 Admission LoginLimits::admit(const LoginAttempt* attempt, std::string_view user,
                              std::string_view address, std::int64_t now) {
     Admission result;
+    result.now = now;
     const std::string user_id = user_key(user);
     if (policy_.lockout) {
         // A locked user is answered "locked" before anything is counted.
@@ -92,7 +93,7 @@ Admission LoginLimits::admit(const LoginAttempt* attempt, std::string_view user,
         result.address_guesses = count.count;
     }
     if (attempt) {
-        auto tries = store_.increment(tries_key(attempt->id), policy_.attempt_lifetime);
+        auto tries = store_.increment(tries_key(attempt->id), attempt_counter_ttl(*attempt, now));
         if (!tries) return result;
         result.attempt_tries = *tries;
         if (*tries > static_cast<std::int64_t>(policy_.allowed_retry)) {
@@ -141,7 +142,15 @@ FailureOutcome LoginLimits::record_failure(std::string_view user, std::string_vi
         StoreStatus lock =
             store_.add(record_key(address_id, "addr-lock"),
                        std::to_string(now + policy_.address_ban), policy_.address_ban);
-        if (lock == StoreStatus::error) outcome.store_ok = false;
+        if (lock != StoreStatus::ok && lock != StoreStatus::exists) {
+            // No room (or no store) for the lock: the counter, which exists, becomes the lock
+            // where it is (admission refuses a count above the limit) for the whole ban.
+            outcome.store_ok = false;
+            outcome.store_failure = lock;
+            outcome.address_locked = store_.put(record_key(address_id, "addr-guesses"),
+                                                std::to_string(admission.address_guesses),
+                                                policy_.address_ban) == StoreStatus::ok;
+        }
         if (lock == StoreStatus::ok) {
             outcome.address_locked = true;
             // Guesses counted after this see the lock (increment_unless), so clearing the
@@ -158,8 +167,18 @@ FailureOutcome LoginLimits::record_failure(std::string_view user, std::string_vi
     const std::string user_id = user_key(user);
     StoreStatus lock = store_.add(record_key(user_id, "lock"),
                                   std::to_string(now + policy_.lockout_ban), policy_.lockout_ban);
-    if (lock == StoreStatus::error) {
+    if (lock != StoreStatus::ok && lock != StoreStatus::exists) {
+        // No room (store_full) or no store for the lock record. The guess counter exists
+        // (admit counted this guess in it) and admission refuses any count above the limit:
+        // it becomes the lock where it is, for the whole ban, so the lockout holds. What
+        // cannot be recorded (the session revocation) is reported through store_ok.
         outcome.store_ok = false;
+        outcome.store_failure = lock;
+        if (store_.put(record_key(user_id, "guesses"), std::to_string(admission.user_guesses),
+                       policy_.lockout_ban) == StoreStatus::ok) {
+            outcome.user_locked = true;
+            outcome.ban_seconds = policy_.lockout_ban;
+        }
         return outcome;
     }
     if (lock == StoreStatus::ok) {
@@ -169,9 +188,9 @@ FailureOutcome LoginLimits::record_failure(std::string_view user, std::string_vi
         // report the unlock; end the user's sessions (a lockout must not leave a stolen
         // session alive).
         bool ok = store_.remove(record_key(user_id, "guesses")) != StoreStatus::error;
-        ok &=
-            store_.add(record_key(user_id, "locked-notice"), "1",
-                       policy_.lockout_ban + policy_.lockout_window + 86400) != StoreStatus::error;
+        const StoreStatus notice = store_.add(record_key(user_id, "locked-notice"), "1",
+                                              policy_.lockout_ban + policy_.lockout_window + 86400);
+        ok &= notice == StoreStatus::ok || notice == StoreStatus::exists;
         ok &= store_.put(record_key(user_id, "revoked"), std::to_string(now),
                          policy_.session_lifetime + policy_.lockout_ban) == StoreStatus::ok;
         outcome.store_ok &= ok;
@@ -190,7 +209,7 @@ FailureOutcome LoginLimits::record_replay(std::string_view user, std::string_vie
     return outcome;
 }
 
-void LoginLimits::record_success(const LoginAttempt* attempt, std::string_view user,
+bool LoginLimits::record_success(const LoginAttempt* attempt, std::string_view user,
                                  std::string_view address, const Admission& admission) {
     store_.remove(record_key(user_key(user), "guesses"));
     if (admission.address_guesses > 0 && !address.empty())
@@ -198,8 +217,16 @@ void LoginLimits::record_success(const LoginAttempt* attempt, std::string_view u
     // The attempt is used up: its cookie, were it presented again, gets retries_exhausted.
     // (Its counter exists: admit made it before the code was compared.)
     if (attempt)
-        store_.put(tries_key(attempt->id), std::to_string(policy_.allowed_retry + 1),
-                   policy_.attempt_lifetime);
+        return store_.put(tries_key(attempt->id), std::to_string(policy_.allowed_retry + 1),
+                          attempt_counter_ttl(*attempt, admission.now)) == StoreStatus::ok;
+    return true;
+}
+
+std::int64_t LoginLimits::attempt_counter_ttl(const LoginAttempt& attempt, std::int64_t now) const {
+    // As long as the attempt's cookie can be presented (created + lifetime, plus the clock
+    // skew attempt_current allows), so the cookie never outlives its counter.
+    const std::int64_t until = attempt.created + policy_.attempt_lifetime + kAttemptClockSkew;
+    return until > now ? until - now : 1;
 }
 
 std::optional<std::int64_t> LoginLimits::sessions_revoked_at(std::string_view user,

@@ -53,6 +53,7 @@ struct Admission {
     std::int64_t user_guesses = 0;     // this guess's number for the user in the window
     std::int64_t address_guesses = 0;  // ... for the client address (0: not counted)
     bool user_unlocked = false;        // a ban of this user ended since the last guess
+    std::int64_t now = 0;              // the time admit() was given
 };
 
 struct FailureOutcome {
@@ -62,6 +63,7 @@ struct FailureOutcome {
     bool address_locked = false;   // this failure locked the client address
     std::int64_t ban_seconds = 0;
     bool store_ok = true;
+    StoreStatus store_failure = StoreStatus::ok;  // why store_ok is false: full or error
 };
 
 class LoginLimits {
@@ -91,7 +93,7 @@ public:
                                  const Admission& admission);
     // An accepted code: the user's count starts afresh, the attempt ends, and the address
     // gets its guess back (the address lockout counts failures, not logins).
-    void record_success(const LoginAttempt* attempt, std::string_view user,
+    bool record_success(const LoginAttempt* attempt, std::string_view user,
                         std::string_view address, const Admission& admission);
 
     // Sessions of `user` issued at or before the returned time are revoked (lockout).
@@ -102,6 +104,9 @@ public:
     std::string address_key(std::string_view address) const;
 
 private:
+    // Lifetime of an attempt's retry counter from `now`: as long as its cookie can be shown.
+    std::int64_t attempt_counter_ttl(const LoginAttempt& attempt, std::int64_t now) const;
+
     // What a refused guess leaves of its attempt: retries left, and whether it was the last.
     FailureOutcome attempt_outcome(const Admission& admission) const;
 

@@ -5,7 +5,9 @@ namespace otp {
 
 class KeyValueStateStore::Guard {
 public:
-    explicit Guard(KeyValueStateStore& store) : store_(store), locked_(store.lock()) {
+    explicit Guard(KeyValueStateStore& store) : store_(store) {
+        store_.clear_failure();
+        locked_ = store_.lock();
         if (!locked_) store_.note(StoreStatus::error);
     }
     ~Guard() {
@@ -17,7 +19,7 @@ public:
 
 private:
     KeyValueStateStore& store_;
-    bool locked_;
+    bool locked_ = false;
 };
 
 StoreStatus KeyValueStateStore::add(std::string_view key, std::string_view value,

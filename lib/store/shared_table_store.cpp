@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -33,7 +35,7 @@ struct SharedTableSlot {
     std::uint8_t occupied;
     std::uint8_t reserved;
     std::uint16_t value_length;
-    std::uint32_t home;  // the key's home slot, so removal can shift records without rehashing
+    std::uint32_t reserved2;
     std::int64_t expires;
     unsigned char digest[16];
     char value[SharedTableGeometry::kMaxValueBytes];
@@ -104,25 +106,59 @@ std::int64_t SharedTableStore::now() const {
     return fixed_now_ ? *fixed_now_ : static_cast<std::int64_t>(std::time(nullptr));
 }
 
+namespace {
+
+// Keeps the compiler from reordering the stores of a slot around it: a process killed in the
+// middle of a write leaves what was written before the fence (the CPU keeps program order
+// for what one thread observes of its own stores, and those are what survive it).
+inline void store_fence() { std::atomic_signal_fence(std::memory_order_seq_cst); }
+
+}  // namespace
+
+std::size_t SharedTableStore::home_of(const unsigned char* digest) const {
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, digest, sizeof bits);
+    return static_cast<std::size_t>(bits % header_->slot_count);
+}
+
+void SharedTableStore::repair_after_crash() {
+    // A process died holding the lock, at any point of an operation. What it can leave:
+    // a second copy of a record half way through a backward shift (remove_at copies, then
+    // moves on), or a new record whose expiry is still 0 (save writes the expiry last), which
+    // is an expired record. Every copy that is not the one lookups find goes; then the count.
+    for (std::size_t i = 0; i < header_->slot_count; ++i) {
+        while (slot(i)->occupied) {
+            Digest digest{};
+            std::memcpy(digest.bytes, slot(i)->digest, sizeof digest.bytes);
+            digest.home = home_of(digest.bytes);
+            const auto found = find(digest);
+            if (found && *found == i) break;
+            remove_at(i);  // a duplicate, or a record no lookup can reach
+        }
+    }
+    std::uint64_t used = 0;
+    for (std::size_t i = 0; i < header_->slot_count; ++i) used += slot(i)->occupied ? 1 : 0;
+    header_->used = used;
+}
+
 bool SharedTableStore::lock() {
     if (!header_) return false;
+    // A monotonic deadline: a step of the wall clock neither stretches nor cuts the wait.
     timespec deadline{};
-    clock_gettime(CLOCK_REALTIME, &deadline);
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
     deadline.tv_sec += lock_timeout_ms_ / 1000;
     deadline.tv_nsec += static_cast<long>(lock_timeout_ms_ % 1000) * 1000000L;
     if (deadline.tv_nsec >= 1000000000L) {
         deadline.tv_sec += 1;
         deadline.tv_nsec -= 1000000000L;
     }
-    const int rc = pthread_mutex_timedlock(&header_->mutex, &deadline);
+    const int rc = pthread_mutex_clocklock(&header_->mutex, CLOCK_MONOTONIC, &deadline);
     if (rc == 0) return true;
     if (rc == EOWNERDEAD) {
-        // A process died inside an operation. Each operation changes at most a few slots with
-        // plain stores, so the table is usable; the count of used slots is recomputed.
-        std::uint64_t used = 0;
-        for (std::size_t i = 0; i < header_->slot_count; ++i) used += slot(i)->occupied ? 1 : 0;
-        header_->used = used;
-        return pthread_mutex_consistent(&header_->mutex) == 0;
+        repair_after_crash();
+        if (pthread_mutex_consistent(&header_->mutex) == 0) return true;
+        pthread_mutex_unlock(&header_->mutex);
+        return false;
     }
     return false;  // ETIMEDOUT, or the mutex is unusable: the operation fails closed
 }
@@ -135,9 +171,8 @@ SharedTableStore::Digest SharedTableStore::digest_of(const std::string& key) con
     const std::string hash = sha256(input);
     Digest digest{};
     std::memcpy(digest.bytes, hash.data(), sizeof digest.bytes);
-    std::uint64_t home = 0;
-    std::memcpy(&home, hash.data() + 16, sizeof home);
-    digest.home = static_cast<std::size_t>(home % header_->slot_count);
+    // From the stored bytes, so any slot's home can be computed again (removal, repair).
+    digest.home = home_of(digest.bytes);
     return digest;
 }
 
@@ -153,32 +188,43 @@ std::optional<std::size_t> SharedTableStore::find(const Digest& digest) const {
 }
 
 // Backward-shift deletion: records after the hole that may live in it move up, so every
-// record stays reachable from its home without crossing an empty slot.
+// record stays reachable from its home without crossing an empty slot. Every record lies
+// within kMaxProbe slots of its home, so one more than kMaxProbe slots past the hole has its
+// home after the hole and cannot move into it: the walk stops there, also in a full table.
 void SharedTableStore::remove_at(std::size_t hole) {
     const std::size_t n = header_->slot_count;
     std::size_t next = hole;
-    for (;;) {
+    for (std::size_t distance = 1; distance <= SharedTableGeometry::kMaxProbe; ++distance) {
         next = next + 1 == n ? 0 : next + 1;
         Slot* candidate = slot(next);
         if (!candidate->occupied || next == hole) break;
-        const std::size_t home = candidate->home;
+        const std::size_t home = home_of(candidate->digest);
         // The candidate may move into the hole unless its home lies cyclically in (hole, next].
         const bool home_after_hole =
             hole <= next ? (home > hole && home <= next) : (home > hole || home <= next);
         if (home_after_hole) continue;
         std::memcpy(slot(hole), candidate, sizeof(Slot));
+        store_fence();
         hole = next;
+        distance = 0;
     }
     std::memset(slot(hole), 0, sizeof(Slot));
     header_->used -= 1;
 }
 
-bool SharedTableStore::sweep_expired() {
+bool SharedTableStore::sweep_expired(std::size_t home) {
     const std::int64_t t = now();
     if (header_->last_sweep == t) return false;
     header_->last_sweep = t;
+    // Only the slots around the key's home can make room for it: those within reach of it
+    // (none of them was free or expired, or save would have taken it) and those before it,
+    // whose removal lets records shift back out of its reach. A bounded scan, so one refused
+    // write never holds the lock for long, whatever the table's size.
+    const std::size_t n = header_->slot_count;
+    const std::size_t span = std::min<std::size_t>(n, 2 * SharedTableGeometry::kMaxProbe);
+    std::size_t i = (home + n - std::min<std::size_t>(n, SharedTableGeometry::kMaxProbe)) % n;
     bool reclaimed = false;
-    for (std::size_t i = 0; i < header_->slot_count; ++i) {
+    for (std::size_t step = 0; step < span; ++step, i = i + 1 == n ? 0 : i + 1) {
         // remove_at may shift another record into i: look at the slot again.
         while (slot(i)->occupied && slot(i)->expires <= t) {
             remove_at(i);
@@ -220,20 +266,30 @@ StoreStatus SharedTableStore::save(const std::string& key, const Record& record)
         }
         // No room: reclaim expired records everywhere (they may have pushed this key's run
         // past kMaxProbe), then look once more. Never evict a live record.
-        if (!target && (pass == 1 || !sweep_expired())) break;
+        if (!target && (pass == 1 || !sweep_expired(digest.home))) break;
     }
     if (!target) {
         header_->refused_full += 1;
         return StoreStatus::full;
     }
     Slot* s = slot(*target);
+    const bool same_key =
+        s->occupied && std::memcmp(s->digest, digest.bytes, sizeof digest.bytes) == 0;
     if (!s->occupied) header_->used += 1;
-    s->occupied = 1;
-    s->home = static_cast<std::uint32_t>(digest.home);
-    s->expires = record.expires;
-    std::memcpy(s->digest, digest.bytes, sizeof digest.bytes);
+    if (!same_key) {
+        // Another key's place (or an empty one): expired first, so a write cut short leaves
+        // an expired record, never a live one with a mix of two keys' fields.
+        s->expires = 0;
+        store_fence();
+        s->occupied = 1;
+        std::memcpy(s->digest, digest.bytes, sizeof digest.bytes);
+    }
+    // The value, then the expiry. (An update of the same key cut short can leave a value that
+    // is not a number: counters then refuse it rather than start again from 0.)
     s->value_length = static_cast<std::uint16_t>(record.value.size());
     std::memcpy(s->value, record.value.data(), record.value.size());
+    store_fence();
+    s->expires = record.expires;
     return StoreStatus::ok;
 }
 

@@ -83,10 +83,13 @@ private:
     Slot* slot(std::size_t index) const;
     // Index of the live or expired record of `digest`, or nullopt.
     std::optional<std::size_t> find(const Digest& digest) const;
+    std::size_t home_of(const unsigned char* digest) const;
     void remove_at(std::size_t index);
-    // Reclaims every expired record; at most once a second (a table full of live records
-    // must not cost a full scan on every refused write).
-    bool sweep_expired();
+    // Reclaims the expired records around `home` (a key that found no room); at most once a
+    // second, so a table full of live records does not cost a scan on every refused write.
+    bool sweep_expired(std::size_t home);
+    // After a process died holding the lock: drops what an interrupted operation left.
+    void repair_after_crash();
 
     Header* header_;
     int lock_timeout_ms_;

@@ -74,12 +74,14 @@ public:
     virtual StoreStatus get(std::string_view key, std::string* value) = 0;
     virtual StoreStatus remove(std::string_view key) = 0;
 
-    // Why the last failed operation on this handle failed: full when the store had no room,
-    // error otherwise (ok while nothing failed). Operations that answer std::nullopt or a
+    // Why the last operation on this handle failed: full when the store had no room, error
+    // otherwise; ok when it succeeded. Operations that answer std::nullopt or a
     // GuardedCount error say no more than that; events and HTTP answers need the difference.
     StoreStatus last_failure() const { return last_failure_; }
 
 protected:
+    // Each operation starts with no failure recorded.
+    void clear_failure() { last_failure_ = StoreStatus::ok; }
     // Records a failure (error or full) for last_failure(); returns `status` unchanged.
     StoreStatus note(StoreStatus status) {
         if (status == StoreStatus::error || status == StoreStatus::full) last_failure_ = status;

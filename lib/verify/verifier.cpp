@@ -89,7 +89,10 @@ Verification Verifier::verify(const UsersSource& users, const Pipe& pipe, const 
     v.verdict = verdict_of(result.outcome);
     if (v.verdict == Verdict::store_error) v.verdict = store_failure();
     if (v.verdict == Verdict::accepted) {
-        limits_.record_success(guess.attempt, guess.user, guess.address, admission);
+        if (!limits_.record_success(guess.attempt, guess.user, guess.address, admission)) {
+            v.state_not_recorded = true;
+            v.detail = "could not mark the login attempt used in the state store";
+        }
         return v;
     }
     // A failing store or users file is not the guesser's fault: nothing more is counted.
@@ -104,11 +107,13 @@ Verification Verifier::verify(const UsersSource& users, const Pipe& pipe, const 
     v.address_locked_now = failure.address_locked;
     v.ban_seconds = failure.ban_seconds;
     if (!failure.store_ok) {
-        // The refusal stands; the lock that should follow may be missing: say so.
+        // The refusal stands, and a lockout holds through its guess counter (LoginLimits::
+        // record_failure); what could not be recorded besides is reported.
+        v.state_not_recorded = true;
         v.detail += v.detail.empty() ? "" : "; ";
-        v.detail += store_.last_failure() == StoreStatus::full
-                        ? "no room in the state store to record the lockout (store_full); "
-                          "the guess counter still refuses further guesses until its window ends"
+        v.detail += failure.store_failure == StoreStatus::full
+                        ? "no room in the state store (store_full) for the lock or the session "
+                          "revocation; the guess counter holds the lockout for the ban"
                         : "could not record the failure in the state store";
     }
     return v;

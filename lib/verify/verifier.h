@@ -51,6 +51,9 @@ struct Verification {
     bool address_locked_now = false;  // this guess locked the client address
     std::int64_t ban_seconds = 0;
     bool user_unlocked = false;  // a ban of this user ended since the last guess
+    // The verdict stands, but something that should have followed it could not be recorded
+    // (a lock record, a session revocation, the used-up attempt): say so in an event.
+    bool state_not_recorded = false;
 };
 
 // The SPEC §6 reason of a refusal ("invalid_otp", "locked", ...); "locked" for address locks.

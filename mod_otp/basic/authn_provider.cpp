@@ -107,7 +107,7 @@ authn_status check_password(request_rec* r, const char* user, const char* passwo
         case otp::Verdict::accepted:
             // The record's value is its expiry, so processes can remember it until then.
             if (!linger_key.empty() && store.add(linger_key, std::to_string(unix_now() + linger),
-                                                 linger) == otp::StoreStatus::error)
+                                                 linger) != otp::StoreStatus::ok)
                 ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                               "user \"%s\": could not record OTPBasicLinger; the next request "
                               "needs a new code",

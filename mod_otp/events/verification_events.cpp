@@ -15,6 +15,11 @@ void otp_report_verification(request_rec* r, std::string_view user, const otp::V
         otp_emit_request_event(r, otp::event::kValidated, user, {}, pipe);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "user \"%s\": %s code accepted", name.c_str(),
                       v.pipe);
+        if (v.state_not_recorded) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "user \"%s\": %s", name.c_str(),
+                          v.detail.c_str());
+            otp_emit_request_event(r, otp::event::kStoreError, user, {{"reason", v.detail}}, pipe);
+        }
         return;
     }
     const char* reason = otp::verdict_reason(v.verdict);
@@ -25,7 +30,7 @@ void otp_report_verification(request_rec* r, std::string_view user, const otp::V
         otp_emit_request_event(r, otp::event::kValidationFailed, user, {{"reason", reason}}, pipe);
     const bool store_error =
         v.verdict == otp::Verdict::store_error || v.verdict == otp::Verdict::store_full;
-    if (store_error)
+    if (store_error || v.state_not_recorded)
         otp_emit_request_event(r, otp::event::kStoreError, user, {{"reason", v.detail}}, pipe);
     if (v.verdict == otp::Verdict::address_locked)
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,

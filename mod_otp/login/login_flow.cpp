@@ -33,7 +33,18 @@ int serve_logout(LoginRequest& login) {
                       "Sec-Fetch-Site)");
         return send_json_error(r, HTTP_FORBIDDEN, otp::kErrorBadOrigin);
     }
-    if (auto ended = end_session(r, login.conf, login.realm, login.store))
+    bool store_failed = false;
+    auto ended = end_session(r, login.conf, login.realm, login.store, &store_failed);
+    if (store_failed) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "logout of user \"%s\" refused (store_error): the session could not be "
+                      "revoked in the state store",
+                      ended->user.c_str());
+        otp_emit_request_event(r, otp::event::kStoreError, ended->user,
+                               {{"reason", "cannot revoke the session at logout"}});
+        return send_json_error(r, HTTP_SERVICE_UNAVAILABLE, "store_error");
+    }
+    if (ended)
         otp_emit_request_event(r, otp::event::kSessionEnded, ended->user, {{"reason", "logout"}});
     if (wants_json(r) || r->method_number == M_POST) {
         otp::JsonObject body;

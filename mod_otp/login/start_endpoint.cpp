@@ -84,6 +84,9 @@ StartAnswer validate_in_attempt(LoginRequest& login, const otp::LoginAttempt& at
     guess.password = request.otp;
     guess.attempt = &attempt;
     guess.client_address = r->useragent_ip ? r->useragent_ip : "";
+    // OTPAddressLockout: one client spraying codes over many user names (and filling the
+    // state store with their counters) is stopped by its address.
+    guess.address = guess.client_address;
     guess.now = unix_now();
     const otp::Verification result = login.verifier.verify(
         otp::UsersSource{*index, users_path}, otp_pipe(login.conf), otp_policy(login.conf), guess);

@@ -132,18 +132,29 @@ bool start_session(request_rec* r, const otp_dir_config* conf, const SessionReal
 }
 
 std::optional<otp::SessionClaims> end_session(request_rec* r, const otp_dir_config* conf,
-                                              const SessionRealm& realm, otp::StateStore& store) {
+                                              const SessionRealm& realm, otp::StateStore& store,
+                                              bool* store_failed) {
+    *store_failed = false;
     std::optional<otp::SessionClaims> claims = open_realm_cookie(r, realm, sealer_for(r));
     // Only a live session clears the other processes' caches: an expired or already ended
-    // one (or a cross-site GET carrying one) has nothing cached to revoke.
-    if (claims &&
-        otp::check_session(*claims, realm.path, unix_now(), otp_session_lifetime(conf),
-                           otp_session_idle_timeout(conf)) == otp::SessionState::valid &&
-        store.get(session_key(claims->session_id), nullptr) == otp::StoreStatus::ok) {
-        store.remove(session_key(claims->session_id));
-        otp_state().verified.revoke_all();
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                      "logout: session ended, session caches of every process flushed");
+    // one has nothing cached to revoke.
+    if (claims && otp::check_session(*claims, realm.path, unix_now(), otp_session_lifetime(conf),
+                                     otp_session_idle_timeout(conf)) == otp::SessionState::valid) {
+        const otp::StoreStatus live = store.get(session_key(claims->session_id), nullptr);
+        const otp::StoreStatus removed = live == otp::StoreStatus::ok
+                                             ? store.remove(session_key(claims->session_id))
+                                             : otp::StoreStatus::not_found;
+        if (live == otp::StoreStatus::error || removed == otp::StoreStatus::error) {
+            // The session could not be revoked server-side: keep the cookie (the user can try
+            // again) rather than pretend a copy of it no longer works.
+            *store_failed = true;
+            return claims;
+        }
+        if (removed == otp::StoreStatus::ok) {
+            otp_state().verified.revoke_all();
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                          "logout: session ended, session caches of every process flushed");
+        }
     }
     clear_cookie(r, realm.cookie_name.c_str(), realm.path);
     return claims;

@@ -39,8 +39,10 @@ bool start_session(request_rec* r, const otp_dir_config* conf, const SessionReal
                    otp::StateStore& store, const std::string& user, otp::SessionClaims* started);
 
 // Ends the request's session server-side and clears the cookie; returns the ended claims.
+// When the store cannot revoke it, sets *store_failed and keeps the cookie.
 std::optional<otp::SessionClaims> end_session(request_rec* r, const otp_dir_config* conf,
-                                              const SessionRealm& realm, otp::StateStore& store);
+                                              const SessionRealm& realm, otp::StateStore& store,
+                                              bool* store_failed);
 
 // r->user, OTP_USER and OTP_AUTH_TIME for a request that has a session.
 void apply_session(request_rec* r, const otp::SessionClaims& claims, bool set_user);

@@ -446,6 +446,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             made.id = "fuzzAttempt-" + std::string(1, static_cast<char>('0' + slot)) + "-" +
                       std::to_string(1000000000u + attempts_made++);
             made.return_path = "/";
+            made.created = now;
             slots[slot - 1].attempt = std::move(made);
             slots[slot - 1].tries = Counter{};
         }
@@ -482,7 +483,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             }
         }
         if (!decided && a) {
-            tries = a->tries.increment(now, lp.attempt_lifetime);
+            // The counter lives as long as the attempt's cookie can be shown.
+            const std::int64_t until =
+                a->attempt->created + lp.attempt_lifetime + kAttemptClockSkew;
+            tries = a->tries.increment(now, until > now ? until - now : 1);
             if (tries > static_cast<std::int64_t>(lp.allowed_retry)) {
                 e.verdict = Verdict::retries_exhausted;
                 e.attempts_left = 0;

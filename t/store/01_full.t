@@ -12,7 +12,7 @@ use lib "$FindBin::Bin/../lib";
 use OTPTest qw(write_files post_start read_events write_standalone_conf standalone_dir free_port start_standalone stop_standalone
                new_client totp wait_for_fresh_step %SECRET);
 
-plan tests => 19;
+plan tests => 23;
 
 my $dir = standalone_dir();
 my $port = free_port();
@@ -24,6 +24,15 @@ DocumentRoot "$dir/htdocs"
 LogLevel warn otp:info
 OTPStateStore shmcb:(20608)
 OTPEventLog "$dir/events.log"
+# One test client plays every visitor, so the per-address limit is off, except in /app2.
+OTPAddressLockout off
+<Location /app2>
+    AuthType OTP
+    AuthName "Second"
+    OTPUsersFile "$dir/users.oath"
+    OTPAddressLockout 3 600 900
+    Require valid-user
+</Location>
 <Location /app>
     AuthType OTP
     AuthName "Application"
@@ -43,6 +52,13 @@ sub slurp { open my $fh, '<', shift or return ''; local $/; return <$fh> }
 
 sub start { my ($ua, $user, $otp) = @_; return post_start($ua, "$base/app/.otp/start", $user, $otp) }
 sub events { return read_events("$dir/events.log") }
+
+# The start endpoint counts wrong codes per client address too (OTPAddressLockout): after 3
+# wrong codes for 3 different users, the address is locked, even for a right code.
+is((post_start(new_client(), "$base/app2/.otp/start", "spray$_", '000000'))[0]->code, 401,
+   "start endpoint, wrong code $_ of 3 from this address: 401") for 1 .. 3;
+is((post_start(new_client(), "$base/app2/.otp/start", 'spray4', '000000'))[0]->code, 429,
+   'the fourth from the same address: 429, the address is locked');
 
 wait_for_fresh_step(30, 10);
 # Before the flood: alice logs in (a session, a replay record), bob gets locked, and mallory
