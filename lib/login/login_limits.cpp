@@ -132,6 +132,24 @@ FailureOutcome LoginLimits::attempt_outcome(const Admission& admission) const {
     return outcome;
 }
 
+LoginLimits::LockTaken LoginLimits::take_lock(const std::string& id, const char* lock_kind,
+                                              const char* counter_kind, std::int64_t count,
+                                              std::int64_t ban, std::int64_t now,
+                                              FailureOutcome* outcome) {
+    const StoreStatus lock = store_.add(record_key(id, lock_kind), std::to_string(now + ban), ban);
+    if (lock == StoreStatus::ok) return LockTaken::taken;
+    if (lock == StoreStatus::exists) return LockTaken::already;
+    // No room (store_full) or no store for the lock record. The guess counter exists (admit
+    // counted this guess in it) and admission refuses any count above the limit: it becomes
+    // the lock where it is, for the whole ban, so the lockout holds. What cannot be recorded
+    // besides is reported through store_ok.
+    outcome->store_ok = false;
+    outcome->store_failure = lock;
+    return store_.put(record_key(id, counter_kind), std::to_string(count), ban) == StoreStatus::ok
+               ? LockTaken::in_counter
+               : LockTaken::failed;
+}
+
 FailureOutcome LoginLimits::record_failure(std::string_view user, std::string_view address,
                                            const Admission& admission, std::int64_t now) {
     FailureOutcome outcome = attempt_outcome(admission);
@@ -139,25 +157,15 @@ FailureOutcome LoginLimits::record_failure(std::string_view user, std::string_vi
     if (admission.address_guesses >= static_cast<std::int64_t>(policy_.address_failures) &&
         policy_.address_lockout && !address.empty()) {
         const std::string address_id = address_key(address);
-        StoreStatus lock =
-            store_.add(record_key(address_id, "addr-lock"),
-                       std::to_string(now + policy_.address_ban), policy_.address_ban);
-        if (lock != StoreStatus::ok && lock != StoreStatus::exists) {
-            // No room (or no store) for the lock: the counter, which exists, becomes the lock
-            // where it is (admission refuses a count above the limit) for the whole ban.
-            outcome.store_ok = false;
-            outcome.store_failure = lock;
-            outcome.address_locked = store_.put(record_key(address_id, "addr-guesses"),
-                                                std::to_string(admission.address_guesses),
-                                                policy_.address_ban) == StoreStatus::ok;
-        }
-        if (lock == StoreStatus::ok) {
-            outcome.address_locked = true;
+        const LockTaken lock =
+            take_lock(address_id, "addr-lock", "addr-guesses", admission.address_guesses,
+                      policy_.address_ban, now, &outcome);
+        outcome.address_locked = lock == LockTaken::taken || lock == LockTaken::in_counter;
+        if (lock == LockTaken::taken)
             // Guesses counted after this see the lock (increment_unless), so clearing the
             // counter cannot hand out extra guesses; it starts the next window afresh.
             outcome.store_ok &=
                 store_.remove(record_key(address_id, "addr-guesses")) != StoreStatus::error;
-        }
     }
 
     if (!policy_.lockout ||
@@ -165,25 +173,13 @@ FailureOutcome LoginLimits::record_failure(std::string_view user, std::string_vi
         return outcome;
 
     const std::string user_id = user_key(user);
-    StoreStatus lock = store_.add(record_key(user_id, "lock"),
-                                  std::to_string(now + policy_.lockout_ban), policy_.lockout_ban);
-    if (lock != StoreStatus::ok && lock != StoreStatus::exists) {
-        // No room (store_full) or no store for the lock record. The guess counter exists
-        // (admit counted this guess in it) and admission refuses any count above the limit:
-        // it becomes the lock where it is, for the whole ban, so the lockout holds. What
-        // cannot be recorded (the session revocation) is reported through store_ok.
-        outcome.store_ok = false;
-        outcome.store_failure = lock;
-        if (store_.put(record_key(user_id, "guesses"), std::to_string(admission.user_guesses),
-                       policy_.lockout_ban) == StoreStatus::ok) {
-            outcome.user_locked = true;
-            outcome.ban_seconds = policy_.lockout_ban;
-        }
-        return outcome;
-    }
-    if (lock == StoreStatus::ok) {
+    const LockTaken lock = take_lock(user_id, "lock", "guesses", admission.user_guesses,
+                                     policy_.lockout_ban, now, &outcome);
+    if (lock == LockTaken::taken || lock == LockTaken::in_counter) {
         outcome.user_locked = true;
         outcome.ban_seconds = policy_.lockout_ban;
+    }
+    if (lock == LockTaken::taken) {
         // Start the next window afresh once the ban ends (safe: see above); remember to
         // report the unlock; end the user's sessions (a lockout must not leave a stolen
         // session alive).

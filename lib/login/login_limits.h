@@ -104,6 +104,13 @@ public:
     std::string address_key(std::string_view address) const;
 
 private:
+    enum class LockTaken { taken, already, in_counter, failed };
+    // Adds the lock `lock_kind` of `id` for `ban` seconds. When the store cannot hold it, the
+    // guess counter `counter_kind` holds the lock in place instead (in_counter; *outcome says
+    // what could not be stored), or nothing could be recorded (failed).
+    LockTaken take_lock(const std::string& id, const char* lock_kind, const char* counter_kind,
+                        std::int64_t count, std::int64_t ban, std::int64_t now,
+                        FailureOutcome* outcome);
     // Lifetime of an attempt's retry counter from `now`: as long as its cookie can be shown.
     std::int64_t attempt_counter_ttl(const LoginAttempt& attempt, std::int64_t now) const;
 

@@ -46,8 +46,8 @@ const char* verdict_reason(Verdict verdict) {
     return "invalid_otp";
 }
 
-Verdict Verifier::store_failure() const {
-    return store_.last_failure() == StoreStatus::full ? Verdict::store_full : Verdict::store_error;
+Verdict store_failure_verdict(const StateStore& store) {
+    return store.last_failure() == StoreStatus::full ? Verdict::store_full : Verdict::store_error;
 }
 
 Verifier::Verifier(StateStore& store, const LimitPolicy& limits, std::string users_namespace)
@@ -74,7 +74,7 @@ Verification Verifier::verify(const UsersSource& users, const Pipe& pipe, const 
             v.attempts_left = 0;
             return v;
         case GateVerdict::store_error:
-            v.verdict = store_failure();
+            v.verdict = store_failure_verdict(store_);
             v.detail = v.verdict == Verdict::store_full
                            ? "no room in the state store for the attempt or lockout counters"
                            : "attempt or lockout counters unavailable";
@@ -87,7 +87,7 @@ Verification Verifier::verify(const UsersSource& users, const Pipe& pipe, const 
     v.pipe = result.pipe[0] ? result.pipe : pipe.name();
     v.detail = std::move(result.detail);
     v.verdict = verdict_of(result.outcome);
-    if (v.verdict == Verdict::store_error) v.verdict = store_failure();
+    if (v.verdict == Verdict::store_error) v.verdict = store_failure_verdict(store_);
     if (v.verdict == Verdict::accepted) {
         if (!limits_.record_success(guess.attempt, guess.user, guess.address, admission)) {
             v.state_not_recorded = true;

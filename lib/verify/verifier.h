@@ -57,6 +57,10 @@ struct Verification {
 };
 
 // The SPEC §6 reason of a refusal ("invalid_otp", "locked", ...); "locked" for address locks.
+// The refusal for a store operation that just failed on `store`: store_full when it had no
+// room, else store_error. Every way in that meets a failing store answers with this.
+Verdict store_failure_verdict(const StateStore& store);
+
 const char* verdict_reason(Verdict verdict);
 
 class Verifier {
@@ -70,9 +74,6 @@ public:
     LoginLimits& limits() { return limits_; }
 
 private:
-    // store_full when the store refused for want of room, else store_error.
-    Verdict store_failure() const;
-
     StateStore& store_;
     LoginLimits limits_;
 };

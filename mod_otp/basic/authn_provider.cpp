@@ -74,9 +74,7 @@ authn_status check_password(request_rec* r, const char* user, const char* passwo
                     // A refused code like any other: WEB_100020 store_error (or store_full),
                     // WEB_100030 and the error-log line, as the verifier's refusals get.
                     otp::Verification refused;
-                    refused.verdict = store.last_failure() == otp::StoreStatus::full
-                                          ? otp::Verdict::store_full
-                                          : otp::Verdict::store_error;
+                    refused.verdict = otp::store_failure_verdict(store);
                     refused.detail = "linger record unreadable";
                     otp_report_verification(r, user, refused);
                     return AUTH_GENERAL_ERROR;

@@ -113,8 +113,7 @@ StartAnswer validate_in_attempt(LoginRequest& login, const otp::LoginAttempt& at
     if (!start_session(r, login.conf, login.realm, login.store, user, &session)) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "user \"%s\": code accepted but no session could be started", user.c_str());
-        const char* reason =
-            login.store.last_failure() == otp::StoreStatus::full ? "store_full" : "store_error";
+        const char* reason = otp::verdict_reason(otp::store_failure_verdict(login.store));
         otp_emit_request_event(r, otp::event::kStoreError, user,
                                {{"reason", "cannot start a session"}, {"error", reason}});
         return refuse(HTTP_SERVICE_UNAVAILABLE, reason);

@@ -9,7 +9,7 @@ use File::Spec;
 use FindBin;
 use MIME::Base64 qw(encode_base64);
 
-our @EXPORT_OK = qw(write_files post_start read_events totp hotp basic_get users_file_line var_dir server_log_since
+our @EXPORT_OK = qw(write_files post_start read_events slurp totp hotp basic_get users_file_line var_dir server_log_since
                     write_users_files wait_for_fresh_step parallel_statuses events_since
                     codes_used new_client start_json url_of write_standalone_conf
                     standalone_dir free_port start_standalone stop_standalone %SECRET %PIN);
@@ -198,6 +198,14 @@ sub post_start {
     $req->content(JSON::PP::encode_json({type => 'start', data => {user => $user, otp => $otp}}));
     my $res = $ua->request($req);
     return ($res, eval { JSON::PP::decode_json($res->content) } // {});
+}
+
+# A file's whole content, or '' when it does not exist (yet).
+sub slurp {
+    my ($path) = @_;
+    open my $fh, '<', $path or return '';
+    local $/;
+    return <$fh>;
 }
 
 # Every event in an event log file, decoded.

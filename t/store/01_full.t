@@ -9,7 +9,7 @@ use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use FindBin;
 use lib "$FindBin::Bin/../lib";
-use OTPTest qw(write_files post_start read_events write_standalone_conf standalone_dir free_port start_standalone stop_standalone
+use OTPTest qw(write_files post_start read_events slurp write_standalone_conf standalone_dir free_port start_standalone stop_standalone
                new_client totp wait_for_fresh_step %SECRET);
 
 plan tests => 23;
@@ -48,7 +48,6 @@ start_standalone($dir, new_client(), "$base/app/");
 like slurp("$dir/error_log"), qr/OTPStateStore shmcb: 20608 bytes, 160 records/,
     'the startup log states the size';
 
-sub slurp { open my $fh, '<', shift or return ''; local $/; return <$fh> }
 
 sub start { my ($ua, $user, $otp) = @_; return post_start($ua, "$base/app/.otp/start", $user, $otp) }
 sub events { return read_events("$dir/events.log") }

@@ -17,7 +17,7 @@ use MIME::Base64 qw(encode_base64);
 use POSIX ();
 use IO::Socket::INET;
 use Time::HiRes qw(time sleep);
-use OTPTest qw(write_files post_start read_events write_standalone_conf standalone_dir free_port start_standalone stop_standalone
+use OTPTest qw(write_files post_start read_events slurp write_standalone_conf standalone_dir free_port start_standalone stop_standalone
                new_client totp wait_for_fresh_step %SECRET);
 
 my ($memcached) = grep { -x } map { "$_/memcached" } split(/:/, $ENV{PATH}), '/usr/bin';
@@ -176,8 +176,6 @@ waitpid $mc, 0;
 $mc = start_memcached();
 wait_for_fresh_step(30, 8);
 is login_when_back('dave'), 200, 'after a memcached restart a login works again, httpd untouched';
-
-sub slurp { open my $fh, '<', shift or return ''; local $/; return <$fh> }
 
 ok stop_standalone($dir), 'the server stops';
 kill 'KILL', $mc;

@@ -9,7 +9,7 @@ use Apache::Test qw(-withtestmore);
 use FindBin;
 use lib "$FindBin::Bin/../lib";
 use Time::HiRes qw(sleep);
-use OTPTest qw(write_files post_start read_events write_standalone_conf standalone_dir free_port
+use OTPTest qw(write_files post_start read_events slurp write_standalone_conf standalone_dir free_port
                start_standalone stop_standalone new_client totp wait_for_fresh_step %SECRET);
 
 plan tests => 12;
@@ -38,7 +38,6 @@ my $base = "http://127.0.0.1:$port";
 start_standalone($dir, new_client(), "$base/app/");
 
 sub start { my ($user, $otp) = @_; return (post_start(new_client(), "$base/app/.otp/start", $user, $otp))[0]->code }
-sub slurp { open my $fh, '<', shift or return ''; local $/; return <$fh> }
 sub generations { my @m = slurp("$dir/error_log") =~ /resuming normal operations/g; return scalar @m }
 # Signals the running server and waits until the new generation is up.
 sub restart {
