@@ -8,6 +8,7 @@
 #include "mod_otp/http/apache_headers.h"
 #include "mod_otp/lifecycle/lifecycle_hooks.h"
 #include "mod_otp/login/login_flow.h"
+#include "mod_otp/pipes/server_pipes.h"
 
 namespace {
 
@@ -15,6 +16,8 @@ void otp_register_hooks(apr_pool_t* p) {
     ap_hook_pre_config(otp_lifecycle_pre_config, nullptr, nullptr, APR_HOOK_MIDDLE);
     ap_hook_post_config(otp_lifecycle_post_config, nullptr, nullptr, APR_HOOK_MIDDLE);
     ap_hook_child_init(otp_lifecycle_child_init, nullptr, nullptr, APR_HOOK_MIDDLE);
+    // Runs for `apachectl configtest` too: pipe names and combinations fail it with file:line.
+    ap_hook_check_config(otp_pipes_check_config, nullptr, nullptr, APR_HOOK_MIDDLE);
     ap_register_auth_provider(p, AUTHN_PROVIDER_GROUP, "otp", AUTHN_PROVIDER_VERSION,
                               &otp_authn_provider, AP_AUTH_INTERNAL_PER_CONF);
     ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "otp", AUTHZ_PROVIDER_VERSION,

@@ -29,6 +29,7 @@ inline constexpr EventType kUsersFileReloaded{"WEB_100028", "OTP users file relo
 inline constexpr EventType kUsersFileReloadFailed{"WEB_100029", "OTP users file reload failed"};
 inline constexpr EventType kStoreError{"WEB_100030", "OTP state store error"};
 inline constexpr EventType kAddressLocked{"WEB_100031", "OTP client address locked out"};
+inline constexpr EventType kPipeError{"WEB_100032", "OTP pipe error"};
 }  // namespace event
 
 // "2026-11-24T10:00:00.123Z"

@@ -56,6 +56,48 @@ std::int64_t seconds_until(const std::string& expiry, std::int64_t now, std::int
 
 }  // namespace
 
+SendAdmission LoginLimits::admit_send(const LoginAttempt& attempt, std::string_view user,
+                                     std::int64_t now) {
+    SendAdmission result;
+    const std::string user_id = user_key(user);
+    if (policy_.lockout) {
+        std::string until;
+        const StoreStatus lock = store_.get(record_key(user_id, "lock"), &until);
+        if (lock == StoreStatus::error) return result;
+        if (lock == StoreStatus::ok) {
+            result.verdict = SendAdmission::Verdict::locked;
+            result.retry_after = seconds_until(until, now, policy_.lockout_ban);
+            return result;
+        }
+    }
+    const std::string sends_key = record_key(attempt.id, "sends");
+    auto sends = store_.increment(sends_key, attempt_counter_ttl(attempt, now));
+    if (!sends) return result;
+    if (*sends > kMaxSendsPerAttempt) {
+        result.verdict = SendAdmission::Verdict::limit_reached;
+        result.retry_after = kResendInterval;
+        return result;
+    }
+    // The record's value is when it was made, so a refusal can say how long to wait.
+    const std::string wait_key = record_key(user_id, "send-wait");
+    const StoreStatus spaced = store_.add(wait_key, std::to_string(now), kResendInterval);
+    if (spaced == StoreStatus::ok) {
+        result.verdict = SendAdmission::Verdict::send;
+        return result;
+    }
+    // Not sent: this request must not use up one of the attempt's sends.
+    store_.decrement(sends_key);
+    if (spaced != StoreStatus::exists) return result;
+    std::string made;
+    const bool read = store_.get(wait_key, &made) == StoreStatus::ok;
+    auto since = read ? parse_decimal<std::int64_t>(made) : std::nullopt;
+    result.verdict = SendAdmission::Verdict::too_soon;
+    result.retry_after = since ? std::clamp<std::int64_t>(*since + kResendInterval - now, 1,
+                                                          kResendInterval)
+                               : kResendInterval;
+    return result;
+}
+
 Admission LoginLimits::admit(const LoginAttempt* attempt, std::string_view user,
                              std::string_view address, std::int64_t now) {
     Admission result;

@@ -66,6 +66,18 @@ struct FailureOutcome {
     StoreStatus store_failure = StoreStatus::ok;  // why store_ok is false: full or error
 };
 
+// Sending delivered codes (OTPPrePipe): at most one send per user every kResendInterval
+// seconds, whatever the attempt (reloading pages or opening attempts sends no SMS flood), and
+// kMaxSendsPerAttempt per attempt.
+constexpr std::int64_t kResendInterval = 30;
+constexpr std::int64_t kMaxSendsPerAttempt = 5;
+
+struct SendAdmission {
+    enum class Verdict { send, too_soon, limit_reached, locked, store_error };
+    Verdict verdict = Verdict::store_error;
+    std::int64_t retry_after = 0;  // seconds until a send is allowed again
+};
+
 class LoginLimits {
 public:
     // `scope` separates users of different users files (the file's path).
@@ -95,6 +107,11 @@ public:
     // gets its guess back (the address lockout counts failures, not logins).
     bool record_success(const LoginAttempt* attempt, std::string_view user,
                         std::string_view address, const Admission& admission);
+
+    // Whether a code may be sent to `user` in `attempt` now; when it may, the send is counted.
+    // Unknown users are limited exactly like known ones, so the answers never tell them apart.
+    SendAdmission admit_send(const LoginAttempt& attempt, std::string_view user,
+                             std::int64_t now);
 
     // Sessions of `user` issued at or before the returned time are revoked (lockout).
     std::optional<std::int64_t> sessions_revoked_at(std::string_view user, bool* store_error);

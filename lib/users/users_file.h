@@ -70,6 +70,8 @@ public:
 
     // All tokens of `user`, in file order. Empty for an unknown user.
     std::vector<TokenRecord> tokens_for(std::string_view user) const;
+    // Whether the file lists `user` (any token), without copying its tokens.
+    bool has_user(std::string_view user) const;
 
     std::size_t user_count() const;
     std::size_t token_count() const;

@@ -296,6 +296,11 @@ std::vector<TokenRecord> UsersIndex::tokens_for(std::string_view user) const {
     return tokens;
 }
 
+bool UsersIndex::has_user(std::string_view user) const {
+    if (user.empty() || user.size() > kMaxShortField) return false;
+    return impl_->slots[impl_->probe(user, hash_name(user))].entry != 0;
+}
+
 std::size_t UsersIndex::user_count() const { return impl_->users; }
 std::size_t UsersIndex::token_count() const { return impl_->records.size(); }
 UsersFileLayout UsersIndex::layout() const { return impl_->layout; }

@@ -43,7 +43,7 @@ unsigned step_of(const TokenRecord& token, const OtpPolicy& policy) {
 }
 
 ValidationResult result(ValidationOutcome outcome, const char* pipe, std::string detail) {
-    return ValidationResult{outcome, pipe, std::move(detail)};
+    return ValidationResult{outcome, pipe, std::move(detail), std::nullopt};
 }
 
 ValidationResult check_totp(const TokenRecord& token, const UsersSource& users, StateStore& store,
@@ -132,6 +132,12 @@ const char* outcome_reason(ValidationOutcome outcome) {
             return "unknown_user";
         case ValidationOutcome::store_error:
             return "store_error";
+        case ValidationOutcome::expired:
+            return "expired";
+        case ValidationOutcome::pipe_error:
+            return "pipe_error";
+        case ValidationOutcome::pipe_busy:
+            return "pipe_busy";
     }
     return "invalid_otp";
 }

@@ -8,9 +8,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "store/state_store.h"
 #include "users/users_file.h"
+#include "verify/delivered_code.h"
 
 namespace otp {
 
@@ -19,6 +21,7 @@ struct OtpPolicy {
     unsigned default_step = 30;     // OTPTimeStep
     unsigned totp_window = 1;       // OTPWindow: steps either side of now
     unsigned hotp_look_ahead = 10;  // OTPHOTPLookAhead
+    DeliveredCodePolicy delivered;  // OTPDeliveredCode, OTPDeliveredLifetime, OTPDeliveredUses
 };
 
 // OTPWindow's largest value. Replay records cover it whatever the accepting location's own
@@ -36,15 +39,32 @@ enum class ValidationOutcome {
     replay,       // the code (or a newer one) was accepted before
     unknown_user,
     store_error,  // state store or users file could not be read or written: fail closed
+    expired,      // a delivered code past its lifetime or its allowed uses
+    pipe_error,   // an exec program failed, was killed or did not answer in time: fail closed
+    pipe_busy,    // OTPPipeMaxConcurrent programs were running already: fail closed at once
 };
 
 // The SPEC §6 reason string for a refused outcome ("invalid_otp", "replay", ...).
 const char* outcome_reason(ValidationOutcome outcome);
 
+// How an external program (an exec pipe or a pre-pipe) ran, for the error log and the
+// "OTP pipe error" event. Never holds the program's stdin or the code.
+struct ProgramReport {
+    std::string pipe;     // the OTPPipe's name
+    std::string program;  // its path
+    std::string outcome;  // "exit 0", "exit 2", "signal 9", "timeout", "spawn failed: ..."
+    int exit_code = -1;   // when it exited
+    int signal = 0;       // when a signal ended it (also SIGKILL after the timeout)
+    std::int64_t duration_ms = 0;
+    bool failed = false;  // a pipe error (neither 0 nor 1, a signal, no answer in time)
+    std::vector<std::string> stderr_lines;  // truncated, the code redacted
+};
+
 struct ValidationResult {
     ValidationOutcome outcome = ValidationOutcome::invalid_otp;
-    const char* pipe = "";  // "totp" or "hotp": the kind of token that decided
+    const char* pipe = "";  // the pipe, or the kind of token, that decided ("totp", "hotp")
     std::string detail;     // for the error log; never contains a code, PIN or secret
+    std::optional<ProgramReport> program;  // exec pipes: how the program ran
 };
 
 // The users file the index was read from; HOTP acceptance rewrites it.

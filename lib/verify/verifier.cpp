@@ -17,6 +17,12 @@ Verdict verdict_of(ValidationOutcome outcome) {
             return Verdict::unknown_user;
         case ValidationOutcome::store_error:
             return Verdict::store_error;
+        case ValidationOutcome::expired:
+            return Verdict::expired;
+        case ValidationOutcome::pipe_error:
+            return Verdict::pipe_error;
+        case ValidationOutcome::pipe_busy:
+            return Verdict::pipe_busy;
     }
     return Verdict::invalid_otp;
 }
@@ -42,6 +48,12 @@ const char* verdict_reason(Verdict verdict) {
             return "store_error";
         case Verdict::store_full:
             return "store_full";
+        case Verdict::expired:
+            return "expired";
+        case Verdict::pipe_error:
+            return "pipe_error";
+        case Verdict::pipe_busy:
+            return "pipe_busy";
     }
     return "invalid_otp";
 }
@@ -81,11 +93,15 @@ Verification Verifier::verify(const UsersSource& users, const Pipe& pipe, const 
             return v;
     }
 
-    ValidationResult result = pipe.check(users, store_, policy, guess.user, guess.password,
-                                         guess.pin_use, guess.now, guess.client_address);
+    static const PipeContext kNoContext;
+    const PipeCall call{users,       store_,      policy,
+                        guess.user,  guess.password, guess.pin_use,
+                        guess.now,   guess.client_address, guess.context ? *guess.context : kNoContext};
+    ValidationResult result = pipe.check(call);
     v.compared = true;
     v.pipe = result.pipe[0] ? result.pipe : pipe.name();
     v.detail = std::move(result.detail);
+    v.program = std::move(result.program);
     v.verdict = verdict_of(result.outcome);
     if (v.verdict == Verdict::store_error) v.verdict = store_failure_verdict(store_);
     if (v.verdict == Verdict::accepted) {
@@ -95,10 +111,15 @@ Verification Verifier::verify(const UsersSource& users, const Pipe& pipe, const 
         }
         return v;
     }
-    // A failing store or users file is not the guesser's fault: nothing more is counted.
-    if (v.verdict == Verdict::store_error || v.verdict == Verdict::store_full) return v;
+    // A failing store, users file or program is not the guesser's fault: nothing more is
+    // counted (the guess itself was, by admission).
+    if (v.verdict == Verdict::store_error || v.verdict == Verdict::store_full ||
+        v.verdict == Verdict::pipe_error || v.verdict == Verdict::pipe_busy)
+        return v;
+    // An expired delivered code was the right one: whoever sent it has the phone or mailbox.
+    // Like a replay, it ends the attempt's retry but gives the user and address their guess.
     const FailureOutcome failure =
-        v.verdict == Verdict::replay
+        v.verdict == Verdict::replay || v.verdict == Verdict::expired
             ? limits_.record_replay(guess.user, guess.address, admission)
             : limits_.record_failure(guess.user, guess.address, admission, guess.now);
     if (guess.attempt) v.attempts_left = failure.attempts_left;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,6 +26,7 @@ struct Guess {
     std::string_view address;               // counted by the address lockout; empty: not
     std::string_view client_address;        // recorded where the users file keeps it (LASTIP)
     std::int64_t now = 0;
+    const PipeContext* context = nullptr;  // for exec programs and delivered codes; null: none
 };
 
 enum class Verdict {
@@ -37,6 +39,9 @@ enum class Verdict {
     retries_exhausted,  // the attempt was aborted
     store_error,        // fail closed: state store or users file unavailable
     store_full,         // fail closed: the state store had no room for the guess's records
+    expired,            // a delivered code past its lifetime or its allowed uses
+    pipe_error,         // fail closed: the exec program failed or did not answer in time
+    pipe_busy,          // fail closed: OTPPipeMaxConcurrent programs were running already
 };
 
 struct Verification {
@@ -54,6 +59,7 @@ struct Verification {
     // The verdict stands, but something that should have followed it could not be recorded
     // (a lock record, a session revocation, the used-up attempt): say so in an event.
     bool state_not_recorded = false;
+    std::optional<ProgramReport> program;  // exec pipes: how the program ran
 };
 
 // The SPEC §6 reason of a refusal ("invalid_otp", "locked", ...); "locked" for address locks.

@@ -86,6 +86,11 @@ const char* error_translation_key(std::string_view reason) {
         {"missing_csrf", "otp_validation.page_expired"},
         {"invalid_csrf", "otp_validation.page_expired"},
         {"send_failed", "otp_validation.send_failed"},
+        {"resend_too_soon", "otp_validation.resend_too_soon"},
+        {"send_limit_reached", "otp_validation.send_limit_reached"},
+        {"expired", "otp_validation.expired"},
+        {"pipe_busy", "otp_validation.unavailable"},
+        {"pipe_error", "otp_validation.send_failed"},
     };
     for (const Entry& e : kKeys)
         if (e.reason == reason) return e.key;
@@ -237,6 +242,7 @@ private:
             "autocapitalize=\"none\" spellcheck=\"false\" maxlength=\"256\" "
             "required aria-describedby=\"otp-instructions\"";
         if (!m_.user.empty()) out += " value=\"" + html_escape(m_.user) + "\"";
+        if (m_.user_fixed) out += " readonly";
         if (m_.error_key == "otp_validation.missing_user") out += " aria-invalid=\"true\"";
         if (!disabled_ && m_.user.empty()) out += " autofocus";
         out += ">\n</div>\n";
@@ -246,21 +252,33 @@ private:
     std::string otp_field() const {
         std::string out =
             "<div class=\"field\">\n<label for=\"otp\">" + etr("otp_validation.otp") + "</label>\n";
-        const std::string hint = m_.alphanumeric ? etr("otp_validation.otp_hint_alphanumeric")
-                                                 : etr("otp_validation.otp_hint_numeric");
+        std::string hint = m_.alphanumeric ? etr("otp_validation.otp_hint_alphanumeric")
+                                           : etr("otp_validation.otp_hint_numeric");
+        if (m_.code_length > 0)
+            hint = html_escape(format_text(
+                tr(m_.alphanumeric ? "otp_validation.otp_hint_delivered_alphanumeric"
+                                   : "otp_validation.otp_hint_delivered_numeric"),
+                "n", std::to_string(m_.code_length)));
+        if (m_.code_field_hidden)
+            out.replace(0, std::string("<div class=\"field\"").size(),
+                        "<div class=\"field\" id=\"otp-field\" hidden");
         out += "<input id=\"otp\" name=\"otp\" type=\"text\" autocomplete=\"one-time-code\" ";
+        if (m_.code_field_hidden) out += "disabled ";
         if (m_.alphanumeric)
             out += "inputmode=\"text\" pattern=\"[0-9A-Za-z]+\" autocapitalize=\"characters\" ";
         else
             out += "inputmode=\"numeric\" pattern=\"[0-9]+\" ";
         out +=
-            "spellcheck=\"false\" enterkeyhint=\"go\" maxlength=\"64\" "
+            "spellcheck=\"false\" enterkeyhint=\"go\" maxlength=\"" +
+            std::to_string(m_.code_length > 0 ? m_.code_length : 64) +
+            "\" "
             "required title=\"" +
             hint +
             "\" "
             "aria-describedby=\"otp-instructions otp-hint otp-status otp-attempts\"";
         if (otp_error()) out += " aria-invalid=\"true\"";
-        if (!disabled_ && !(m_.ask_user && m_.user.empty())) out += " autofocus";
+        if (!disabled_ && !m_.code_field_hidden && !(m_.ask_user && m_.user.empty()))
+            out += " autofocus";
         out += ">\n<p id=\"otp-hint\" class=\"hint\">" + hint + "</p>\n</div>\n";
         return out;
     }
@@ -270,7 +288,7 @@ private:
         std::string text;
         if (!m_.error_key.empty()) {
             cls += " status-error";
-            text = message(m_.error_key);
+            text = format_text(message(m_.error_key), "n", std::to_string(m_.resend_wait));
         } else if (!m_.notice_key.empty()) {
             cls += " status-info";
             text = message(m_.notice_key);
@@ -286,23 +304,33 @@ private:
     }
 
     std::string submit_button() const {
-        return "<button type=\"submit\" id=\"otp-submit\" class=\"primary\">" +
+        // Until a code was sent there is nothing to verify (AuthType OTP + delivered).
+        return std::string("<button type=\"submit\" id=\"otp-submit\" class=\"primary\"") +
+               (m_.code_field_hidden ? " hidden disabled" : "") + ">" +
                etr("otp_validation.start_validate") + "</button>\n";
     }
 
     std::string send_button() const {
         if (!m_.can_send_code) return {};
         // formnovalidate: asking for a code must not require the code field to be filled in.
-        return "<button type=\"submit\" id=\"otp-send\" class=\"secondary\" name=\"type\" "
-               "value=\"send\" formnovalidate>" +
-               etr("otp_validation.send_code") + "</button>\n";
+        const bool first = m_.code_field_hidden;
+        return std::string("<button type=\"submit\" id=\"otp-send\" class=\"") +
+               (first ? "primary" : "secondary") +
+               "\" name=\"type\" value=\"send\" formnovalidate>" +
+               etr(first || !m_.can_send_code ? "otp_validation.send_code"
+                                              : "otp_validation.resend_code") +
+               "</button>\n";
     }
 
     std::string form() const {
         return "<form id=\"otp-form\" method=\"post\" action=\"" + html_escape(form_action()) +
                "\">\n" + hidden_fields() + "<fieldset id=\"otp-fields\"" +
                (disabled_ ? " disabled" : "") + ">\n" + user_field() + otp_field() + status() +
-               attempts() + "<div class=\"actions\">\n" + submit_button() + send_button() +
+               attempts() + "<div class=\"actions\">\n" +
+               // The first submit button is the form's default (Enter): "Send code" until a
+               // code was sent.
+               (m_.code_field_hidden ? send_button() + submit_button()
+                                     : submit_button() + send_button()) +
                "</div>\n</fieldset>\n</form>\n";
     }
 
@@ -382,6 +410,9 @@ private:
             .set("locked", tr("otp_validation.locked"))
             .set("retries_exhausted", tr("otp_validation.retries_exhausted"))
             .set("code_sent", tr("otp_validation.code_sent"))
+            .set("resend_code", tr("otp_validation.resend_code"))
+            .set("resend_too_soon", tr("otp_validation.resend_too_soon"))
+            .set("expired", tr("otp_validation.expired"))
             .set("error_generic", tr("otp_validation.error_generic"));
         JsonObject config;
         config.set("start_url", m_.start_url)

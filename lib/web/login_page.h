@@ -71,6 +71,11 @@ struct PageModel {
     std::string user;                      // prefill (ask_user) or the known first-factor user
     bool alphanumeric = false;             // delivered alphanumeric codes: no numeric keyboard
     bool can_send_code = false;            // a pre-pipe exists: show "Send code"
+    unsigned code_length = 0;              // delivered codes: their length (hint, maxlength)
+    bool code_field_hidden = false;        // AuthType OTP + delivered: user name first, the
+                                           //   code field once a code was sent
+    bool user_fixed = false;               // the code went to this user: the field is read-only
+    long long resend_wait = 0;             // seconds until a new code may be sent (notices)
     std::string csrf;                      // make_csrf_token(key, attempt_id)
     std::string start_url = ".otp/start";  // fetch and form target (relative to the page URL)
     std::string error_key;                 // translation key of an error to show, or empty

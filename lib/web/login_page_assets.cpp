@@ -122,6 +122,20 @@ const std::string_view kScript = R"JS(
     }
     HTMLFormElement.prototype.submit.call(form);
   }
+  // Delivered codes with AuthType OTP: the code field appears once a code went out.
+  function showCodeField() {
+    var field = byId("otp-field"), submit = byId("otp-submit");
+    if (field) field.hidden = false;
+    if (otp) otp.disabled = false;
+    if (submit) { submit.hidden = false; submit.disabled = false; }
+    if (user) user.readOnly = true;
+    if (sendButton && texts.resend_code) sendButton.textContent = texts.resend_code;
+  }
+  function waitBeforeResend(seconds) {
+    if (!sendButton || typeof seconds !== "number" || seconds <= 0) return;
+    sendButton.disabled = true;
+    window.setTimeout(function () { sendButton.disabled = false; }, seconds * 1000);
+  }
   function value(name) {
     var el = form.elements.namedItem(name);
     return el && typeof el.value === "string" ? el.value : "";
@@ -143,7 +157,20 @@ const std::string_view kScript = R"JS(
     setBusy(false);
     if (code === 200 && body.status === "SENT") {
       say(texts.code_sent, "info");
+      showCodeField();
+      waitBeforeResend(body.retry_after);
       if (otp) otp.focus();
+      return;
+    }
+    if (code === 429 && error === "resend_too_soon") {
+      say(String(texts.resend_too_soon || "").replace(/\{n\}/g, String(body.retry_after || 30)), "error");
+      waitBeforeResend(body.retry_after);
+      return;
+    }
+    if (code === 401 && error === "expired") {
+      say(texts.expired, "error");
+      if (otp) { otp.value = ""; otp.focus(); }
+      showAttempts(body.attempts_left);
       return;
     }
     if (code === 401 && error === "invalid_otp") {

@@ -40,7 +40,22 @@ LingerCheck check_linger(OtpModuleState& state, otp::StateStore& store, const st
 
 authn_status check_password(request_rec* r, const char* user, const char* password) {
     auto* conf = static_cast<otp_dir_config*>(ap_get_module_config(r->per_dir_config, &otp_module));
-    if (!conf->users_file) {
+    const otp::Pipe* pipe = otp_pipe(r->server, conf);
+    if (!pipe) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "OTPValidationPipe %s (%s) for %s: no such OTPPipe in this server",
+                      conf->pipe_name, conf->pipe_where, r->uri);
+        return AUTH_GENERAL_ERROR;
+    }
+    // A Basic client cannot ask for a code to be sent: delivered codes need the page.
+    if (otp_delivers_codes(conf)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "AuthBasicProvider otp for %s: OTPValidationPipe delivered works with the "
+                      "page and the start endpoint only (AuthType OTP or Require otp)",
+                      r->uri);
+        return AUTH_GENERAL_ERROR;
+    }
+    if (!conf->users_file && pipe->uses_tokens()) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "AuthBasicProvider otp needs OTPUsersFile for %s", r->uri);
         return AUTH_GENERAL_ERROR;
@@ -64,10 +79,12 @@ authn_status check_password(request_rec* r, const char* user, const char* passwo
     if (linger > 0) {
         // The key covers the user's tokens as they are now: a user removed from the users
         // file, or whose secret changed, no longer matches any linger record.
+        // An exec pipe's users are the program's: its linger is keyed by the password alone.
         const std::vector<otp::TokenRecord> tokens = index->tokens_for(user);
-        if (!tokens.empty())
-            linger_key = linger_record_key(*state.linger_key, conf->users_file, user, password,
-                                           r->useragent_ip, tokens);
+        if (!tokens.empty() || !pipe->uses_tokens())
+            linger_key = linger_record_key(*state.linger_key,
+                                           conf->users_file ? conf->users_file : "", user,
+                                           password, r->useragent_ip, tokens);
         if (!linger_key.empty()) {
             switch (check_linger(state, store, linger_key)) {
                 case LingerCheck::error: {
@@ -89,7 +106,7 @@ authn_status check_password(request_rec* r, const char* user, const char* passwo
         }
     }
 
-    const std::string users_path(conf->users_file);
+    const std::string users_path(conf->users_file ? conf->users_file : "");
     otp::Verifier verifier(store, otp_limit_policy(conf), users_path);
     otp::Guess guess;
     guess.user = user;
@@ -98,8 +115,14 @@ authn_status check_password(request_rec* r, const char* user, const char* passwo
     guess.address = r->useragent_ip ? r->useragent_ip : "";
     guess.client_address = guess.address;
     guess.now = unix_now();
-    const otp::Verification result = verifier.verify(otp::UsersSource{*index, users_path},
-                                                     otp_pipe(conf), otp_policy(conf), guess);
+    const EventOrigin origin = otp_event_origin(r);
+    otp::PipeContext context;  // no attempt: no delivered codes
+    context.customer = origin.customer;
+    context.request_id = origin.request_id;
+    context.location = origin.location;
+    guess.context = &context;
+    const otp::Verification result =
+        verifier.verify(otp::UsersSource{*index, users_path}, *pipe, otp_policy(conf), guess);
     otp_report_verification(r, user, result);
     switch (result.verdict) {
         case otp::Verdict::accepted:
@@ -115,6 +138,8 @@ authn_status check_password(request_rec* r, const char* user, const char* passwo
             return AUTH_USER_NOT_FOUND;
         case otp::Verdict::store_error:
         case otp::Verdict::store_full:
+        case otp::Verdict::pipe_error:
+        case otp::Verdict::pipe_busy:
             return AUTH_GENERAL_ERROR;
         default:
             // Wrong code, replay, locked user or address: 401, whatever the password.
@@ -144,7 +169,7 @@ int otp_basic_check_authn(request_rec* r) {
         if (!type || strcasecmp(type, "Basic") != 0) return DECLINED;
         auto* conf =
             static_cast<otp_dir_config*>(ap_get_module_config(r->per_dir_config, &otp_module));
-        if (!conf || !conf->users_file) return DECLINED;
+        if (!conf || (!conf->users_file && !conf->pipe_name)) return DECLINED;
         const char* header = apr_table_get(
             r->headers_in, r->proxyreq == PROXYREQ_PROXY ? "Proxy-Authorization" : "Authorization");
         if (!header) return DECLINED;

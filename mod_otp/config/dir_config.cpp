@@ -1,6 +1,7 @@
 #include "mod_otp/config/dir_config.h"
 
 #include "mod_otp/lifecycle/module_state.h"
+#include "mod_otp/pipes/server_pipes.h"
 
 namespace {
 
@@ -29,6 +30,10 @@ void* otp_create_dir_config(apr_pool_t* pool, char* dir) {
     conf->lockout_ban = kOtpUnset;
     conf->session_lifetime = kOtpUnset;
     conf->session_idle = kOtpUnset;
+    conf->delivered_length = kOtpUnset;
+    conf->delivered_charset = kOtpUnset;
+    conf->delivered_lifetime = kOtpUnset;
+    conf->delivered_uses = kOtpUnset;
     return conf;
 }
 
@@ -46,7 +51,18 @@ void* otp_merge_dir_config(apr_pool_t* pool, void* base_raw, void* add_raw) {
     conf->time_step = pick(add->time_step, base->time_step);
     conf->digits = pick(add->digits, base->digits);
     conf->basic_linger = pick(add->basic_linger, base->basic_linger);
-    conf->pipe = add->pipe ? add->pipe : base->pipe;
+    // OTPValidationPipe names either a built-in pipe or an OTPPipe: the inner one wins.
+    const bool pipe_here = add->pipe || add->pipe_name;
+    conf->pipe = pipe_here ? add->pipe : base->pipe;
+    conf->pipe_name = pipe_here ? add->pipe_name : base->pipe_name;
+    conf->pipe_where = pipe_here ? add->pipe_where : base->pipe_where;
+    conf->pre_pipe_name = add->pre_pipe_name ? add->pre_pipe_name : base->pre_pipe_name;
+    conf->pre_pipe_where = add->pre_pipe_name ? add->pre_pipe_where : base->pre_pipe_where;
+    const bool code_here = add->delivered_length != kOtpUnset;
+    conf->delivered_length = code_here ? add->delivered_length : base->delivered_length;
+    conf->delivered_charset = code_here ? add->delivered_charset : base->delivered_charset;
+    conf->delivered_lifetime = pick(add->delivered_lifetime, base->delivered_lifetime);
+    conf->delivered_uses = pick(add->delivered_uses, base->delivered_uses);
     conf->allowed_retry = pick(add->allowed_retry, base->allowed_retry);
     const bool lockout_here = add->lockout_failures != kOtpUnset;
     conf->lockout_failures = lockout_here ? add->lockout_failures : base->lockout_failures;
@@ -70,11 +86,25 @@ otp::OtpPolicy otp_policy(const otp_dir_config* conf) {
     policy.hotp_look_ahead = static_cast<unsigned>(or_default(conf->hotp_look_ahead, 10));
     policy.default_step = static_cast<unsigned>(or_default(conf->time_step, 30));
     policy.default_digits = static_cast<unsigned>(or_default(conf->digits, 6));
+    policy.delivered.length = static_cast<unsigned>(or_default(conf->delivered_length, 6));
+    policy.delivered.charset = static_cast<otp::CodeCharset>(
+        or_default(conf->delivered_charset, static_cast<int>(otp::CodeCharset::numeric)));
+    policy.delivered.lifetime = or_default(conf->delivered_lifetime, 300);
+    policy.delivered.uses = static_cast<unsigned>(or_default(conf->delivered_uses, 1));
     return policy;
 }
 
-const otp::Pipe& otp_pipe(const otp_dir_config* conf) {
-    return conf->pipe ? *conf->pipe : otp::token_type_pipe();
+const otp::Pipe* otp_pipe(server_rec* s, const otp_dir_config* conf) {
+    if (conf->pipe_name) return otp_find_pipe(s, conf->pipe_name);
+    return conf->pipe ? conf->pipe : &otp::token_type_pipe();
+}
+
+const otp::ExecPipe* otp_pre_pipe(server_rec* s, const otp_dir_config* conf) {
+    return conf->pre_pipe_name ? otp_find_pipe(s, conf->pre_pipe_name) : nullptr;
+}
+
+bool otp_delivers_codes(const otp_dir_config* conf) {
+    return !conf->pipe_name && conf->pipe == &otp::delivered_pipe();
 }
 
 otp::UsersFileLayout otp_users_layout(const otp_dir_config* conf) {

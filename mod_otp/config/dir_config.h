@@ -9,6 +9,7 @@
 #include "mod_otp/http/apache_headers.h"
 #include "users/users_file.h"
 #include "verify/code_validator.h"
+#include "verify/exec_pipe.h"
 #include "verify/pipe.h"
 #include "web/translations.h"
 
@@ -27,7 +28,15 @@ struct otp_dir_config {
     int time_step;                        // OTPTimeStep
     int digits;                           // OTPDigits
     int basic_linger;                     // OTPBasicLinger (seconds, 0 = off)
-    const otp::Pipe* pipe;                // OTPValidationPipe, resolved; nullptr = by token type
+    const otp::Pipe* pipe;                // OTPValidationPipe totp|hotp|delivered; nullptr = unset
+    const char* pipe_name;                // OTPValidationPipe <OTPPipe name>, found per request
+    const char* pipe_where;               // "file:line" of OTPValidationPipe, for errors
+    const char* pre_pipe_name;            // OTPPrePipe
+    const char* pre_pipe_where;           // "file:line" of OTPPrePipe
+    int delivered_length;                 // OTPDeliveredCode length
+    int delivered_charset;                // ... charset: otp::CodeCharset
+    int delivered_lifetime;               // OTPDeliveredLifetime
+    int delivered_uses;                   // OTPDeliveredUses
     int allowed_retry;                    // OTPAllowedRetry
     int lockout_failures;                 // OTPLockout failures (0 = off), window, ban
     int lockout_window;
@@ -47,7 +56,13 @@ void* otp_merge_dir_config(apr_pool_t* pool, void* base, void* add);
 
 // The effective values, defaults applied.
 otp::OtpPolicy otp_policy(const otp_dir_config* conf);
-const otp::Pipe& otp_pipe(const otp_dir_config* conf);
+// The location's validation pipe; nullptr when OTPValidationPipe names an OTPPipe this server
+// does not define (only possible in .htaccess: the main configuration is checked at startup).
+const otp::Pipe* otp_pipe(server_rec* s, const otp_dir_config* conf);
+// The location's OTPPrePipe, nullptr when none is set or the name is unknown.
+const otp::ExecPipe* otp_pre_pipe(server_rec* s, const otp_dir_config* conf);
+// Whether the location validates delivered codes.
+bool otp_delivers_codes(const otp_dir_config* conf);
 otp::UsersFileLayout otp_users_layout(const otp_dir_config* conf);
 int otp_basic_linger(const otp_dir_config* conf);
 otp::LimitPolicy otp_limit_policy(const otp_dir_config* conf);

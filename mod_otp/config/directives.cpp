@@ -16,6 +16,7 @@
 #include "mod_otp/config/dir_config.h"
 #include "mod_otp/config/server_config.h"
 #include "mod_otp/lifecycle/module_state.h"
+#include "mod_otp/pipes/server_pipes.h"
 #include "mod_otp/store/shared_table_region.h"
 #include "session/session_cookie.h"
 #include "util/file_io.h"
@@ -101,14 +102,82 @@ const char* set_state_store_timeout(cmd_parms* cmd, void*, const char* arg) {
     return nullptr;
 }
 
+const char* directive_where(cmd_parms* cmd) {
+    return cmd->directive ? apr_psprintf(cmd->pool, "%s:%d", cmd->directive->filename,
+                                         cmd->directive->line_num)
+                          : "(unknown)";
+}
+
+bool in_htaccess(cmd_parms* cmd) { return ap_check_cmd_context(cmd, NOT_IN_HTACCESS) != nullptr; }
+
 const char* set_validation_pipe(cmd_parms* cmd, void* raw, const char* name) {
     auto* conf = static_cast<otp_dir_config*>(raw);
+    conf->pipe_where = directive_where(cmd);
     conf->pipe = otp::builtin_pipe(name);
-    if (!conf->pipe)
+    conf->pipe_name = nullptr;
+    if (conf->pipe) return nullptr;
+    // An OTPPipe's name: the main configuration is checked once it is complete (the OTPPipe
+    // may come later in the file); .htaccess is read when all of them are known.
+    if (in_htaccess(cmd) && !otp_find_pipe(cmd->server, name))
         return apr_psprintf(cmd->pool,
-                            "OTPValidationPipe: '%s' is not available (this version has the "
-                            "pipes totp and hotp)",
+                            "OTPValidationPipe: '%s' is neither totp, hotp, delivered nor an "
+                            "OTPPipe of this server",
                             name);
+    conf->pipe_name = apr_pstrdup(cmd->pool, name);
+    return nullptr;
+}
+
+const char* set_pre_pipe(cmd_parms* cmd, void* raw, const char* name) {
+    auto* conf = static_cast<otp_dir_config*>(raw);
+    if (otp::builtin_pipe(name))
+        return apr_psprintf(cmd->pool,
+                            "OTPPrePipe: '%s' validates codes; a pre-pipe is an OTPPipe that "
+                            "sends them",
+                            name);
+    if (in_htaccess(cmd) && !otp_find_pipe(cmd->server, name))
+        return apr_psprintf(cmd->pool, "OTPPrePipe: '%s' is not an OTPPipe of this server", name);
+    conf->pre_pipe_name = apr_pstrdup(cmd->pool, name);
+    conf->pre_pipe_where = directive_where(cmd);
+    return nullptr;
+}
+
+// OTPDeliveredCode length numeric|alphanumeric
+const char* set_delivered_code(cmd_parms* cmd, void* raw, const char* length, const char* charset) {
+    auto* conf = static_cast<otp_dir_config*>(raw);
+    if (const char* err = parse_int(cmd, length, otp::kMinDeliveredLength,
+                                    otp::kMaxDeliveredLength, &conf->delivered_length))
+        return err;
+    if (!charset || !strcasecmp(charset, "numeric"))
+        conf->delivered_charset = static_cast<int>(otp::CodeCharset::numeric);
+    else if (!strcasecmp(charset, "alphanumeric"))
+        conf->delivered_charset = static_cast<int>(otp::CodeCharset::alphanumeric);
+    else
+        return apr_psprintf(cmd->pool,
+                            "OTPDeliveredCode: unknown charset '%s' (expected numeric or "
+                            "alphanumeric)",
+                            charset);
+    return nullptr;
+}
+
+const char* set_delivered_lifetime(cmd_parms* cmd, void* raw, const char* arg) {
+    auto* conf = static_cast<otp_dir_config*>(raw);
+    if (const char* err = parse_int(cmd, arg, 1, 86400, &conf->delivered_lifetime)) return err;
+    if (conf->delivered_lifetime > 600 && !in_htaccess(cmd))
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, nullptr,
+                     "%s: OTPDeliveredLifetime %d: codes valid for more than 10 minutes are "
+                     "longer-lived than NIST SP 800-63B advises",
+                     directive_where(cmd), conf->delivered_lifetime);
+    return nullptr;
+}
+
+const char* set_delivered_uses(cmd_parms* cmd, void* raw, const char* arg) {
+    auto* conf = static_cast<otp_dir_config*>(raw);
+    if (const char* err = parse_int(cmd, arg, 1, 100, &conf->delivered_uses)) return err;
+    if (conf->delivered_uses > 1 && !in_htaccess(cmd))
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, nullptr,
+                     "%s: OTPDeliveredUses %d: a code that can be used more than once weakens "
+                     "replay protection (NIST SP 800-63B and OWASP ASVS want single use)",
+                     directive_where(cmd), conf->delivered_uses);
     return nullptr;
 }
 
@@ -257,7 +326,28 @@ const command_rec otp_directives[] = {
                   "ap_expr giving CUSTOMER_IDENTIFIER for events, e.g. %{HTTP:X-Customer-Id}"),
     AP_INIT_TAKE1("OTPValidationPipe", reinterpret_cast<cmd_func>(guarded1<set_validation_pipe>),
                   nullptr, OTP_DIR_SCOPE,
-                  "Which tokens validate codes here: totp or hotp (default: the user's)"),
+                  "What validates codes here: totp, hotp, delivered or an OTPPipe's name "
+                  "(default: the user's tokens)"),
+    AP_INIT_TAKE1("OTPPrePipe", reinterpret_cast<cmd_func>(guarded1<set_pre_pipe>), nullptr,
+                  OTP_DIR_SCOPE,
+                  "The OTPPipe that sends generated codes (with OTPValidationPipe delivered)"),
+    AP_INIT_RAW_ARGS("OTPPipe", reinterpret_cast<cmd_func>(guarded1<otp_define_pipe>), nullptr,
+                     RSRC_CONF, "'name exec /path/program [args...]': an external program pipe"),
+    AP_INIT_TAKE1("OTPPipeTimeout", reinterpret_cast<cmd_func>(guarded1<otp_set_pipe_timeout>),
+                  nullptr, RSRC_CONF,
+                  "Seconds a pipe program may run before it is killed (default 5)"),
+    AP_INIT_TAKE1("OTPPipeMaxConcurrent",
+                  reinterpret_cast<cmd_func>(guarded1<otp_set_pipe_max_concurrent>), nullptr,
+                  RSRC_CONF, "Pipe programs running at once per child process (default 16)"),
+    AP_INIT_TAKE12("OTPDeliveredCode", reinterpret_cast<cmd_func>(set_delivered_code), nullptr,
+                   OTP_DIR_SCOPE,
+                   "Generated codes: 'length [numeric|alphanumeric]' (default 6 numeric)"),
+    AP_INIT_TAKE1("OTPDeliveredLifetime",
+                  reinterpret_cast<cmd_func>(guarded1<set_delivered_lifetime>), nullptr,
+                  OTP_DIR_SCOPE, "Seconds a generated code is valid (default 300)"),
+    AP_INIT_TAKE1("OTPDeliveredUses", reinterpret_cast<cmd_func>(guarded1<set_delivered_uses>),
+                  nullptr, OTP_DIR_SCOPE,
+                  "Times a generated code may be used within its lifetime (default 1)"),
     AP_INIT_TAKE1("OTPAllowedRetry", reinterpret_cast<cmd_func>(set_int<1, 100>),
                   OTP_OFFSET(allowed_retry), OTP_DIR_SCOPE,
                   "Wrong codes allowed in one login attempt; the n-th aborts it (default 2)"),

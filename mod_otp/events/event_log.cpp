@@ -103,27 +103,44 @@ const char* otp_request_id(request_rec* r) {
     return apr_table_get(main->notes, kRequestIdNote);
 }
 
-void otp_emit_request_event(request_rec* r, const otp::EventType& type, std::string_view identifier,
-                            std::initializer_list<EventField> fields, const char* pipe) {
-    if (!otp_server_conf(r->server)->event_log) return;
+EventOrigin otp_event_origin(request_rec* r) {
     auto* conf = static_cast<otp_dir_config*>(ap_get_module_config(r->per_dir_config, &otp_module));
-    otp::JsonObject event = otp::make_event(type, now_millis());
-    event.set("IDENTIFIER", identifier);
+    EventOrigin origin;
+    origin.server = r->server;
     if (conf->customer_identifier) {
         const char* err = nullptr;
         const char* customer = ap_expr_str_exec(r, conf->customer_identifier, &err);
         if (err)
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                           "OTPCustomerIdentifier: cannot evaluate: %s", err);
-        else if (customer && *customer)
-            event.set("CUSTOMER_IDENTIFIER", customer);
+        else if (customer)
+            origin.customer = customer;
     }
-    event.set("SOURCE_ADDRESS", r->useragent_ip ? r->useragent_ip : "");
+    origin.source_address = r->useragent_ip ? r->useragent_ip : "";
+    origin.request_id = otp_request_id(r);
+    origin.location = protected_section(r, conf).url_path;
+    return origin;
+}
+
+void otp_emit_event(const EventOrigin& origin, const otp::EventType& type,
+                    std::string_view identifier, std::initializer_list<EventField> fields,
+                    const char* pipe) {
+    if (!otp_server_conf(origin.server)->event_log) return;
+    otp::JsonObject event = otp::make_event(type, now_millis());
+    event.set("IDENTIFIER", identifier);
+    if (!origin.customer.empty()) event.set("CUSTOMER_IDENTIFIER", origin.customer);
+    event.set("SOURCE_ADDRESS", origin.source_address);
     add_fields(event, fields);
-    event.set("request_id", otp_request_id(r));
-    event.set("location", protected_section(r, conf).url_path);
+    event.set("request_id", origin.request_id);
+    event.set("location", origin.location);
     if (pipe && *pipe) event.set("pipe", pipe);
-    write_line(r->server, event.dump() + "\n");
+    write_line(origin.server, event.dump() + "\n");
+}
+
+void otp_emit_request_event(request_rec* r, const otp::EventType& type, std::string_view identifier,
+                            std::initializer_list<EventField> fields, const char* pipe) {
+    if (!otp_server_conf(r->server)->event_log) return;
+    otp_emit_event(otp_event_origin(r), type, identifier, fields, pipe);
 }
 
 void otp_emit_server_event(server_rec* s, const otp::EventType& type,

@@ -23,6 +23,23 @@ apr_status_t otp_event_log_pre_config(apr_pool_t* pconf);
 const char* otp_event_log_post_config(apr_pool_t* pconf, apr_pool_t* ptemp, server_rec* s);
 void otp_event_log_child_init(apr_pool_t* pchild, server_rec* s);
 
+// What an event says about the request it comes from, captured so that an event can also be
+// written after the request has ended (a pre-pipe's send runs in the background).
+struct EventOrigin {
+    server_rec* server = nullptr;  // whose OTPEventLog
+    std::string customer;          // OTPCustomerIdentifier's value, empty when unset
+    std::string source_address;
+    std::string request_id;
+    std::string location;
+};
+EventOrigin otp_event_origin(request_rec* r);
+
+// An event with IDENTIFIER, CUSTOMER_IDENTIFIER (when not empty), SOURCE_ADDRESS, `fields`,
+// request_id, location and pipe (when given), in that order.
+void otp_emit_event(const EventOrigin& origin, const otp::EventType& type,
+                    std::string_view identifier, std::initializer_list<EventField> fields,
+                    const char* pipe = nullptr);
+
 // An event about a request: adds IDENTIFIER, CUSTOMER_IDENTIFIER (OTPCustomerIdentifier,
 // when set and not empty), SOURCE_ADDRESS (the client as httpd sees it, so mod_remoteip
 // applies), then `fields`, then request_id (mod_unique_id's UNIQUE_ID, else one of ours),

@@ -4,12 +4,14 @@
 
 #include "mod_otp/events/event_log.h"
 #include "mod_otp/lifecycle/module_state.h"
+#include "mod_otp/pipes/program_events.h"
 
 APLOG_USE_MODULE(otp);
 
 void otp_report_verification(request_rec* r, std::string_view user, const otp::Verification& v) {
     const std::string name(user);
     const char* pipe = v.compared ? v.pipe : nullptr;
+    if (v.program) otp_report_program(otp_event_origin(r), user, *v.program);
     if (v.user_unlocked) otp_emit_request_event(r, otp::event::kUserUnlocked, user, {});
     if (v.verdict == otp::Verdict::accepted) {
         otp_emit_request_event(r, otp::event::kValidated, user, {}, pipe);
@@ -30,6 +32,7 @@ void otp_report_verification(request_rec* r, std::string_view user, const otp::V
         otp_emit_request_event(r, otp::event::kValidationFailed, user, {{"reason", reason}}, pipe);
     const bool store_error =
         v.verdict == otp::Verdict::store_error || v.verdict == otp::Verdict::store_full;
+    const bool dependency_failed = store_error || v.verdict == otp::Verdict::pipe_error;
     if (store_error || v.state_not_recorded)
         otp_emit_request_event(r, otp::event::kStoreError, user, {{"reason", v.detail}}, pipe);
     if (v.verdict == otp::Verdict::address_locked)
@@ -37,7 +40,7 @@ void otp_report_verification(request_rec* r, std::string_view user, const otp::V
                       "refused: client address %s is locked out (OTPAddressLockout)",
                       r->useragent_ip);
     else
-        ap_log_rerror(APLOG_MARK, store_error ? APLOG_ERR : APLOG_WARNING, 0, r,
+        ap_log_rerror(APLOG_MARK, dependency_failed ? APLOG_ERR : APLOG_WARNING, 0, r,
                       "user \"%s\": refused (%s)%s%s", name.c_str(), reason,
                       v.detail.empty() ? "" : ": ", v.detail.c_str());
     if (v.attempt_aborted)
@@ -47,8 +50,8 @@ void otp_report_verification(request_rec* r, std::string_view user, const otp::V
         otp_state().verified.revoke_all();  // the user's sessions end now, in every process
         otp_emit_request_event(r, otp::event::kUserLocked, user,
                                {{"ban_seconds", static_cast<long long>(v.ban_seconds)}});
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "user \"%s\": locked out for %lld s",
-                      name.c_str(), static_cast<long long>(v.ban_seconds));
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "user \"%s\": locked out for %" APR_INT64_T_FMT " s",
+                      name.c_str(), static_cast<apr_int64_t>(v.ban_seconds));
     }
     if (v.address_locked_now) {
         otp_emit_request_event(r, otp::event::kAddressLocked, user, {});

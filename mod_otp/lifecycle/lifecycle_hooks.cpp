@@ -3,6 +3,8 @@
 // child_init attaches each child to the shared mutexes.
 #include "mod_otp/lifecycle/lifecycle_hooks.h"
 
+#include <algorithm>
+#include <chrono>
 #include <exception>
 
 #include "crypto/digest.h"
@@ -78,6 +80,10 @@ int otp_lifecycle_post_config(apr_pool_t* pconf, apr_pool_t*, apr_pool_t* ptemp,
                              vhost->server_hostname ? vhost->server_hostname : "the server");
             warned = true;
         }
+        if (!otp_derive_code_keys(s)) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "mod_otp: cannot derive the code keys");
+            return 500;
+        }
         return OK;
     } catch (const std::exception& e) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "mod_otp: post_config: %s", e.what());
@@ -87,10 +93,30 @@ int otp_lifecycle_post_config(apr_pool_t* pconf, apr_pool_t*, apr_pool_t* ptemp,
     return 500;
 }
 
+namespace {
+
+apr_status_t drain_senders(void*) {
+    try {
+        OtpModuleState& state = otp_state();
+        std::int64_t longest = kDefaultPipeTimeoutSeconds * 1000LL;
+        for (const auto& pipes : state.server_pipes)
+            for (const auto& named : pipes->by_name)
+                longest = std::max(longest, named.second->timeout_ms());
+        state.sender.drain(std::chrono::milliseconds(longest + 1000));
+    } catch (...) {
+    }
+    return APR_SUCCESS;
+}
+
+}  // namespace
+
 void otp_lifecycle_child_init(apr_pool_t* pchild, server_rec* s) {
     try {
         otp_store_child_init(otp_state(), pchild, s);
         otp_event_log_child_init(pchild, s);
+        // A send in flight when the child exits is finished (up to the longest OTPPipeTimeout)
+        // rather than cut off.
+        apr_pool_cleanup_register(pchild, nullptr, drain_senders, apr_pool_cleanup_null);
     } catch (...) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "mod_otp: child_init failed");
     }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -11,6 +12,8 @@
 
 #include "crypto/digest.h"
 #include "mod_otp/http/apache_headers.h"
+#include "mod_otp/pipes/code_sender.h"
+#include "mod_otp/pipes/server_pipes.h"
 #include "mod_otp/session/session_cache.h"
 #include "mod_otp/users/users_registry.h"
 #include "web/translations.h"
@@ -42,6 +45,11 @@ struct OtpModuleState {
     std::mutex translations_mutex;
     std::map<std::string, std::unique_ptr<otp::Translations>> translations;
     SessionCache verified;  // sessions and linger records verified, per process
+    // OTPPipe definitions, one ServerPipes per server that has any (pointed to by its config).
+    std::deque<std::unique_ptr<ServerPipes>> server_pipes;
+    // Keys of the delivered codes' hashes, per server (otp_code_key).
+    std::map<const server_rec*, std::unique_ptr<otp::HmacSha256Key>> code_keys;
+    CodeSender sender;  // runs pre-pipes in the background, per child process
 
     static constexpr std::size_t kMaxTranslationsDirs = 64;
 

@@ -6,6 +6,7 @@
 #include "login/start_request.h"
 #include "mod_otp/events/event_log.h"
 #include "mod_otp/http/http_util.h"
+#include "mod_otp/login/code_delivery.h"
 #include "web/login_page.h"
 
 APLOG_USE_MODULE(otp);
@@ -64,6 +65,17 @@ int serve_page(LoginRequest& login, const otp::LoginAttempt& attempt, Endpoint a
     model.csrf = otp::make_csrf_token(login.csrf_key(), attempt.id);
     model.start_url = relative_start_url(r, login.realm, at);
     model.error_key = options.error_key;
+    model.notice_key = options.notice_key;
+    if (login.delivers_codes()) {
+        const otp::OtpPolicy policy = otp_policy(login.conf);
+        model.can_send_code = true;
+        model.alphanumeric = policy.delivered.charset == otp::CodeCharset::alphanumeric;
+        model.code_length = policy.delivered.length;
+        // AuthType OTP asks for the user name first; the code field comes once a code went out.
+        model.code_field_hidden = model.ask_user && !options.code_sent;
+        model.user_fixed = model.ask_user && options.code_sent;
+        model.resend_wait = options.retry_after > 0 ? options.retry_after : 0;
+    }
     model.attempts_left = options.attempts_left;
     model.form_disabled = options.disabled;
     model.languages = texts.languages();
@@ -87,7 +99,20 @@ int require_login(LoginRequest& login) {
     std::string return_path = r->unparsed_uri;
     if (!otp::is_safe_return_path(return_path, login.realm.path))
         return_path = default_return(login.realm);
-    auto attempt = login.limits.create_attempt(bound, return_path, unix_now());
+    const std::int64_t now = unix_now();
+    if (login.delivers_codes() && login.mode == Mode::second_factor) {
+        // A reload right after a code went out keeps that attempt (and its code): a new one
+        // could not send another for kResendInterval seconds.
+        auto recent = read_attempt_cookie(login);
+        if (recent && recent->bound_user == bound && now - recent->created < otp::kResendInterval &&
+            !wants_json(r)) {
+            PageOptions options;
+            options.code_sent = true;
+            options.notice_key = "otp_validation.code_sent";
+            return serve_page(login, *recent, Endpoint::none, options);
+        }
+    }
+    auto attempt = login.limits.create_attempt(bound, return_path, now);
     if (!attempt || !write_attempt_cookie(login, *attempt)) {
         // No randomness or no session key: nothing to seal the attempt with.
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
@@ -98,11 +123,23 @@ int require_login(LoginRequest& login) {
         return send_json_error(r, HTTP_SERVICE_UNAVAILABLE, "store_error");
     }
     otp_emit_request_event(r, otp::event::kAttemptStarted, bound, {});
+    PageOptions options;
+    if (login.delivers_codes() && login.mode == Mode::second_factor) {
+        // The first factor named the user: the code goes out with the page.
+        const SendResult sent = send_code(login, *attempt, bound);
+        options.code_sent = sent.answer == SendAnswer::sent;
+        if (sent.answer == SendAnswer::sent) {
+            options.notice_key = "otp_validation.code_sent";
+        } else {
+            options.error_key = otp::error_translation_key(send_error(sent.answer));
+            options.retry_after = sent.retry_after;
+        }
+    }
     if (wants_json(r)) {
         otp::JsonObject body;
         body.set("status", "OTP_REQUIRED");
         body.set("start", absolute_start_path(r, login.realm));
         return send_json(r, HTTP_UNAUTHORIZED, body);
     }
-    return serve_page(login, *attempt, Endpoint::none, PageOptions{});
+    return serve_page(login, *attempt, Endpoint::none, options);
 }

@@ -12,6 +12,9 @@ struct PageOptions {
     int attempts_left = -1;  // < 0: not shown
     bool disabled = false;   // the attempt is over
     std::string user;        // prefill of the user name field
+    std::string notice_key;  // a non-error notice (otp_validation.code_sent)
+    bool code_sent = false;  // delivered codes: a code went to the attempt's user
+    std::int64_t retry_after = 0;  // a resend was refused: seconds to wait
 };
 
 // A protected request without a session: starts an attempt, answers with the page.

@@ -35,7 +35,8 @@ LoginRequest::LoginRequest(request_rec* req, Mode m)
       realm(session_realm(req, conf)),
       limits_policy(otp_limit_policy(conf)),
       verifier(store, limits_policy, conf->users_file ? conf->users_file : ""),
-      limits(verifier.limits()) {}
+      limits(verifier.limits()),
+      pipe(otp_pipe(req->server, conf)) {}
 
 std::string LoginRequest::csrf_key() const {
     const std::string key = otp_session_key(r->server);
@@ -44,7 +45,25 @@ std::string LoginRequest::csrf_key() const {
 }
 
 bool LoginRequest::configured() const {
-    if (conf->users_file) return true;
+    if (!pipe) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "OTPValidationPipe %s (%s) for %s: no such OTPPipe in this server",
+                      conf->pipe_name, conf->pipe_where, r->uri);
+        return false;
+    }
+    if (delivers_codes() != (conf->pre_pipe_name != nullptr)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "OTP login for %s: OTPValidationPipe delivered and OTPPrePipe go together",
+                      r->uri);
+        return false;
+    }
+    if (conf->pre_pipe_name && !otp_pre_pipe(r->server, conf)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "OTPPrePipe %s (%s) for %s: no such OTPPipe in this server",
+                      conf->pre_pipe_name, conf->pre_pipe_where, r->uri);
+        return false;
+    }
+    if (conf->users_file || !pipe->uses_tokens()) return true;
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "OTP login for %s needs OTPUsersFile", r->uri);
     return false;
 }

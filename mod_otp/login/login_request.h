@@ -34,14 +34,17 @@ struct LoginRequest {
     otp::LimitPolicy limits_policy;
     otp::Verifier verifier;
     otp::LoginLimits& limits;  // the verifier's: attempts are created and found here
+    const otp::Pipe* pipe;     // OTPValidationPipe; nullptr: an unknown OTPPipe (configured())
 
     LoginRequest(request_rec* req, Mode m);
 
     // Keys the page's CSRF tokens; derived from the session key.
     std::string csrf_key() const;
     const otp::Translations& translations() const { return otp_translations(conf); }
-    // The location needs OTPUsersFile; logs when it is missing.
+    // The location's configuration can serve a login: a known pipe, a pre-pipe exactly with
+    // delivered codes, OTPUsersFile unless the pipe is an exec program. Logs what is wrong.
     bool configured() const;
+    bool delivers_codes() const { return otp_delivers_codes(conf); }
 };
 
 // The attempt cookie: the attempt sealed with the session key and bound to the realm, so the

@@ -5,6 +5,7 @@
 #include "mod_otp/events/event_log.h"
 #include "mod_otp/events/verification_events.h"
 #include "mod_otp/http/http_util.h"
+#include "mod_otp/login/code_delivery.h"
 #include "mod_otp/login/login_page_response.h"
 #include "mod_otp/users/users_lookup.h"
 #include "verify/verifier.h"
@@ -20,6 +21,7 @@ struct StartAnswer {
     int attempts_left = -1;
     std::int64_t retry_after = 0;
     std::string redirect;
+    bool sent = false;  // {"type":"send"} succeeded: {"status":"SENT"}
 };
 
 StartAnswer refuse(int status, std::string error, int attempts_left = -1,
@@ -45,6 +47,21 @@ int answer_start(LoginRequest& login, bool form, const otp::LoginAttempt* attemp
         apr_table_setn(r->err_headers_out, "Retry-After",
                        apr_psprintf(r->pool, "%" APR_INT64_T_FMT,
                                     static_cast<apr_int64_t>(answer.retry_after)));
+    if (answer.sent) {
+        if (!form) {
+            otp::JsonObject body;
+            body.set("status", "SENT");
+            body.set("retry_after", answer.retry_after);
+            apr_table_unset(r->err_headers_out, "Retry-After");
+            return send_json(r, HTTP_OK, body);
+        }
+        PageOptions options;
+        options.status = HTTP_OK;
+        options.notice_key = "otp_validation.code_sent";
+        options.user = user;
+        options.code_sent = true;
+        return serve_page(login, *attempt, Endpoint::start, options);
+    }
     if (answer.error.empty()) {
         if (form) return send_redirect(r, HTTP_SEE_OTHER, answer.redirect);
         otp::JsonObject body;
@@ -57,14 +74,20 @@ int answer_start(LoginRequest& login, bool form, const otp::LoginAttempt* attemp
         body.set("status", "ERROR");
         body.set("error", answer.error);
         if (answer.attempts_left >= 0) body.set("attempts_left", answer.attempts_left);
+        if (answer.error == "resend_too_soon" || answer.error == "send_limit_reached")
+            body.set("retry_after", answer.retry_after);
         return send_json(r, answer.status, body);
     }
     PageOptions options;
     options.status = answer.status;
     options.error_key = otp::error_translation_key(answer.error);
     options.attempts_left = answer.attempts_left;
-    options.disabled = answer.status == HTTP_TOO_MANY_REQUESTS;
+    // A refused resend leaves the attempt open; every other 429 ends it.
+    options.disabled = answer.status == HTTP_TOO_MANY_REQUESTS &&
+                       answer.error != "resend_too_soon" && answer.error != "send_limit_reached";
     options.user = user;
+    options.code_sent = !attempt->bound_user.empty() || login.mode == Mode::second_factor;
+    options.retry_after = answer.retry_after;
     return serve_page(login, *attempt, Endpoint::start, options);
 }
 
@@ -78,8 +101,11 @@ StartAnswer validate_in_attempt(LoginRequest& login, const otp::LoginAttempt& at
         emit_failure(login, user, "store_error", -1, nullptr);
         return refuse(HTTP_SERVICE_UNAVAILABLE, "store_error");
     }
-    const std::string users_path(login.conf->users_file);
+    const std::string users_path(login.conf->users_file ? login.conf->users_file : "");
+    PipeContextStorage context_storage;
+    const otp::PipeContext context = pipe_context(login, &attempt, context_storage);
     otp::Guess guess;
+    guess.context = &context;
     guess.user = user;
     guess.password = request.otp;
     guess.attempt = &attempt;
@@ -89,7 +115,7 @@ StartAnswer validate_in_attempt(LoginRequest& login, const otp::LoginAttempt& at
     guess.address = guess.client_address;
     guess.now = unix_now();
     const otp::Verification result = login.verifier.verify(
-        otp::UsersSource{*index, users_path}, otp_pipe(login.conf), otp_policy(login.conf), guess);
+        otp::UsersSource{*index, users_path}, *login.pipe, otp_policy(login.conf), guess);
     otp_report_verification(r, user, result);
 
     switch (result.verdict) {
@@ -104,6 +130,13 @@ StartAnswer validate_in_attempt(LoginRequest& login, const otp::LoginAttempt& at
             return refuse(HTTP_SERVICE_UNAVAILABLE, "store_error");
         case otp::Verdict::store_full:
             return refuse(HTTP_SERVICE_UNAVAILABLE, "store_full");
+        case otp::Verdict::pipe_error:
+            return refuse(HTTP_SERVICE_UNAVAILABLE, "pipe_error");
+        case otp::Verdict::pipe_busy:
+            return refuse(HTTP_SERVICE_UNAVAILABLE, "pipe_busy");
+        case otp::Verdict::expired:
+            // Only a code that matched is told "expired": it reveals nothing to a guesser.
+            return refuse(HTTP_UNAUTHORIZED, "expired", result.attempts_left);
         default:
             // Wrong code, replay and unknown user look the same to the client.
             return refuse(HTTP_UNAUTHORIZED, "invalid_otp", result.attempts_left);
@@ -122,6 +155,41 @@ StartAnswer validate_in_attempt(LoginRequest& login, const otp::LoginAttempt& at
     otp_emit_request_event(r, otp::event::kSessionStarted, user, {}, result.pipe);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "user \"%s\": session started", user.c_str());
     return completed(redirect);
+}
+
+// {"type":"send"} / the page's "send a new code": a new delivered code for the attempt's user.
+// With AuthType OTP the user name comes with the request and the attempt is bound to it, so the
+// page shows the code field for that user.
+int answer_send(LoginRequest& login, bool form, otp::LoginAttempt& attempt,
+                const otp::StartRequest& request) {
+    if (!login.delivers_codes())
+        return answer_start(login, form, &attempt, refuse(HTTP_BAD_REQUEST, "send_not_available"),
+                            request.user);
+    std::string user;
+    if (login.mode == Mode::second_factor) {
+        user = attempt.bound_user;
+    } else {
+        if (!request.has_user || request.user.empty())
+            return answer_start(login, form, &attempt,
+                                refuse(HTTP_BAD_REQUEST, otp::kErrorMissingUser), "");
+        user = request.user;
+        if (attempt.bound_user != user) {
+            attempt.bound_user = user;
+            if (!write_attempt_cookie(login, attempt))
+                return answer_start(login, form, &attempt,
+                                    refuse(HTTP_SERVICE_UNAVAILABLE, "store_error"), user);
+        }
+    }
+    const SendResult sent = send_code(login, attempt, user);
+    if (sent.answer != SendAnswer::sent)
+        return answer_start(login, form, &attempt,
+                            refuse(send_http_status(sent.answer), send_error(sent.answer), -1,
+                                   sent.retry_after),
+                            user);
+    StartAnswer answer;
+    answer.sent = true;
+    answer.retry_after = sent.retry_after;
+    return answer_start(login, form, &attempt, answer, user);
 }
 
 }  // namespace
@@ -191,17 +259,19 @@ int serve_start(LoginRequest& login) {
         redirect = request.return_to;
     }
     if (request.type == otp::StartRequest::Type::send)
-        return answer_start(login, form, &*attempt, refuse(HTTP_BAD_REQUEST, "send_not_available"),
-                            request.user);
+        return answer_send(login, form, *attempt, request);
 
     std::string user;
     if (login.mode == Mode::second_factor) {
         user = first_factor_user;
     } else {
-        if (!request.has_user || request.user.empty())
+        if (request.has_user && !request.user.empty())
+            user = request.user;
+        else if (login.delivers_codes() && !attempt->bound_user.empty())
+            user = attempt->bound_user;  // the code was sent to the attempt's user
+        else
             return answer_start(login, form, &*attempt,
                                 refuse(HTTP_BAD_REQUEST, otp::kErrorMissingUser), "");
-        user = request.user;
     }
     StartAnswer answer = validate_in_attempt(login, *attempt, user, request, redirect);
     return answer_start(login, form, &*attempt, answer, user);

@@ -8,6 +8,16 @@ APLOG_USE_MODULE(otp);
 
 // Looks up the location's users file, reloading it if it changed on disk.
 std::shared_ptr<const otp::UsersIndex> otp_users_index(request_rec* r, const otp_dir_config* conf) {
+    if (!conf->users_file) {
+        // A location whose exec pipe knows its own users needs no users file: it sees none.
+        static const std::shared_ptr<const otp::UsersIndex> kNoUsers = [] {
+            std::string error;
+            return std::shared_ptr<const otp::UsersIndex>(
+                otp::UsersIndex::parse("", "(no OTPUsersFile)", otp::UsersFileLayout::oath,
+                                       &error));
+        }();
+        return kNoUsers;
+    }
     auto lookup = otp_state().users.get(conf->users_file, otp_users_layout(conf), unix_now());
     if (!lookup.error.empty()) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "OTPUsersFile %s could not be reloaded%s: %s",

@@ -8,5 +8,6 @@
 #include "mod_otp/http/apache_headers.h"
 #include "users/users_file.h"
 
-// nullptr when the file has never been readable in this process (the reason is logged).
+// nullptr when the file has never been readable in this process (the reason is logged). A
+// location without OTPUsersFile (an exec pipe's) gets an empty index.
 std::shared_ptr<const otp::UsersIndex> otp_users_index(request_rec* r, const otp_dir_config* conf);

@@ -189,10 +189,46 @@ void test_send_code(void**) {
     expect_contains(send, "name=\"type\"");
     expect_contains(send, "value=\"send\"");
     expect_contains(send, "formnovalidate");
-    expect_contains(page, ">Send code</button>");
+    // The code went out with the page (Require otp): the button asks for a new one.
+    expect_contains(page, ">Send a new code</button>");
     // The verify button stays the default button (Enter in the code field verifies).
     assert_true(page.find("id=\"otp-submit\"") < page.find("id=\"otp-send\""));
-    expect_contains(page, "Send code\xE2\x80\x9D and enter the code you receive.");
+    expect_contains(page, "Enter the code that was sent to you.");
+}
+
+// AuthType OTP with delivered codes: the user name first, the code field once a code was sent.
+void test_delivered_steps(void**) {
+    PageModel m = base_model();
+    m.ask_user = true;
+    m.can_send_code = true;
+    m.code_length = 8;
+    m.alphanumeric = true;
+    m.code_field_hidden = true;
+    std::string page = render(m);
+    expect_contains(page, "<div class=\"field\" id=\"otp-field\" hidden>");
+    expect_contains(tag_of(page, "otp"), " disabled");
+    expect_contains(tag_of(page, "otp-submit"), " hidden disabled");
+    expect_contains(page, ">Send code</button>");
+    // "Send code" is the default button until there is a code to verify.
+    assert_true(page.find("id=\"otp-send\"") < page.find("id=\"otp-submit\""));
+    expect_contains(tag_of(page, "otp"), "maxlength=\"8\"");
+    expect_contains(tag_of(page, "otp"), "inputmode=\"text\"");
+    expect_contains(page, "The code has 8 letters and digits");
+
+    m.code_field_hidden = false;
+    m.user_fixed = true;
+    m.user = "alice";
+    m.alphanumeric = false;
+    m.error_key = "otp_validation.resend_too_soon";
+    m.resend_wait = 17;
+    page = render(m);
+    assert_true(page.find("id=\"otp-field\"") == std::string::npos);
+    assert_true(tag_of(page, "otp").find(" disabled") == std::string::npos);
+    expect_contains(tag_of(page, "otp-user"), " readonly");
+    expect_contains(tag_of(page, "otp"), "inputmode=\"numeric\"");
+    expect_contains(page, "The code has 8 digits.");
+    expect_contains(page, "Wait 17 seconds before asking for a new code.");
+    assert_true(page.find("id=\"otp-submit\"") < page.find("id=\"otp-send\""));
 }
 
 void test_error_and_attempts(void**) {
@@ -528,6 +564,7 @@ int main() {
         cmocka_unit_test(test_ask_user),
         cmocka_unit_test(test_alphanumeric),
         cmocka_unit_test(test_send_code),
+        cmocka_unit_test(test_delivered_steps),
         cmocka_unit_test(test_error_and_attempts),
         cmocka_unit_test(test_attempt_over),
         cmocka_unit_test(test_swedish_page),

@@ -1,0 +1,210 @@
+#include "mod_otp/login/code_delivery.h"
+
+#include <memory>
+#include <utility>
+
+#include "mod_otp/events/event_log.h"
+#include "mod_otp/config/server_config.h"
+#include "mod_otp/http/http_util.h"
+#include "mod_otp/lifecycle/module_state.h"
+#include "mod_otp/pipes/program_events.h"
+#include "mod_otp/users/users_lookup.h"
+#include "util/secure_wipe.h"
+#include "verify/delivered_code.h"
+#include "verify/verifier.h"
+#include "web/login_page.h"
+
+APLOG_USE_MODULE(otp);
+
+namespace {
+
+// How long after its lifetime a code is still recognised (and answered "expired").
+constexpr std::int64_t kExpiredNoticeSeconds = 900;
+
+SendResult answer(SendAnswer what, std::int64_t retry_after = 0) { return {what, retry_after}; }
+
+SendAnswer store_failure(const otp::StateStore& store) {
+    return otp::store_failure_verdict(store) == otp::Verdict::store_full ? SendAnswer::store_full
+                                                                         : SendAnswer::store_error;
+}
+
+// The background half of a send: runs the pre-pipe and reports how it went. Holds the
+// OTPPipeMaxConcurrent slot taken by the request until the program is reaped.
+struct SendJob {
+    const otp::ExecPipe* pipe;
+    otp::ConcurrencyLimit::Slot slot;
+    EventOrigin origin;
+    std::string user;
+    std::string code;
+    std::string locale;
+    std::int64_t lifetime;
+
+    SendJob(const otp::ExecPipe* p, otp::ConcurrencyLimit::Slot s) : pipe(p), slot(std::move(s)) {}
+    SendJob(const SendJob&) = delete;
+    SendJob& operator=(const SendJob&) = delete;
+    ~SendJob() { otp::secure_wipe(code); }
+
+    void run() {
+        otp::PipeContext context;
+        context.customer = origin.customer;
+        context.locale = locale;
+        context.request_id = origin.request_id;
+        context.location = origin.location;
+        otp::PipeRequest request;
+        request.action = "send";
+        request.user = user;
+        request.otp = code;
+        request.lifetime = lifetime;
+        request.context = &context;
+        const otp::ProgramReport report = pipe->run(request);
+        otp_report_program(origin, user, report);
+        switch (otp::ExecPipe::send_outcome(report)) {
+            case otp::SendOutcome::sent:
+                otp_emit_event(origin, otp::event::kCodeSent, user, {{"lifetime", lifetime}},
+                               pipe->name());
+                break;
+            case otp::SendOutcome::not_sent:
+                ap_log_error(APLOG_MARK, APLOG_INFO, 0, origin.server,
+                             "OTPPrePipe %s: no address for user \"%s\"; nothing sent",
+                             pipe->name(), user.c_str());
+                break;
+            case otp::SendOutcome::failed:
+                break;  // reported by otp_report_program
+        }
+    }
+};
+
+}  // namespace
+
+const char* send_error(SendAnswer what) {
+    switch (what) {
+        case SendAnswer::sent:
+            return "";
+        case SendAnswer::too_soon:
+            return "resend_too_soon";
+        case SendAnswer::limit_reached:
+            return "send_limit_reached";
+        case SendAnswer::locked:
+            return "locked";
+        case SendAnswer::pipe_busy:
+            return "pipe_busy";
+        case SendAnswer::pipe_error:
+            return "pipe_error";
+        case SendAnswer::store_error:
+            return "store_error";
+        case SendAnswer::store_full:
+            return "store_full";
+    }
+    return "pipe_error";
+}
+
+int send_http_status(SendAnswer what) {
+    switch (what) {
+        case SendAnswer::sent:
+            return HTTP_OK;
+        case SendAnswer::too_soon:
+        case SendAnswer::limit_reached:
+        case SendAnswer::locked:
+            return HTTP_TOO_MANY_REQUESTS;
+        default:
+            return HTTP_SERVICE_UNAVAILABLE;
+    }
+}
+
+otp::PipeContext pipe_context(LoginRequest& login, const otp::LoginAttempt* attempt,
+                              PipeContextStorage& storage) {
+    request_rec* r = login.r;
+    storage.origin = otp_event_origin(r);
+    auto cookie_lang = read_cookie(r, otp::kLanguageCookieName);
+    const char* accept = apr_table_get(r->headers_in, "Accept-Language");
+    storage.locale = otp::choose_language(login.translations(), cookie_lang ? *cookie_lang : "",
+                                          accept ? accept : "");
+    otp::PipeContext context;
+    context.customer = storage.origin.customer;
+    context.locale = storage.locale;
+    context.request_id = storage.origin.request_id;
+    context.location = login.realm.path;
+    if (attempt) context.code_key = otp_code_key(r->server);
+    return context;
+}
+
+SendResult send_code(LoginRequest& login, const otp::LoginAttempt& attempt,
+                     const std::string& user) {
+    request_rec* r = login.r;
+    const otp::ExecPipe* pre_pipe = otp_pre_pipe(r->server, login.conf);
+    const otp::HmacSha256Key* key = otp_code_key(r->server);
+    if (!pre_pipe || !key) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "OTPValidationPipe delivered for %s: no OTPPrePipe to send the code with",
+                      r->uri);
+        return answer(SendAnswer::pipe_error);
+    }
+    // Busy first: a send refused for want of a slot must not use up the user's resend wait.
+    auto slot = pre_pipe->limit().try_acquire();
+    if (!slot) {
+        otp_emit_request_event(r, otp::event::kValidationFailed, user, {{"reason", "pipe_busy"}},
+                               pre_pipe->name());
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "user \"%s\": no code sent (pipe_busy: OTPPipeMaxConcurrent programs are "
+                      "running)",
+                      user.c_str());
+        return answer(SendAnswer::pipe_busy);
+    }
+    const std::int64_t now = unix_now();
+    const otp::SendAdmission admitted = login.limits.admit_send(attempt, user, now);
+    switch (admitted.verdict) {
+        case otp::SendAdmission::Verdict::send:
+            break;
+        case otp::SendAdmission::Verdict::too_soon:
+            return answer(SendAnswer::too_soon, admitted.retry_after);
+        case otp::SendAdmission::Verdict::limit_reached:
+            return answer(SendAnswer::limit_reached, admitted.retry_after);
+        case otp::SendAdmission::Verdict::locked:
+            return answer(SendAnswer::locked, admitted.retry_after);
+        case otp::SendAdmission::Verdict::store_error:
+            return answer(store_failure(login.store));
+    }
+    const otp::OtpPolicy policy = otp_policy(login.conf);
+    auto code = otp::generate_code(policy.delivered);
+    if (!code) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "delivered code: no randomness");
+        return answer(SendAnswer::pipe_error);
+    }
+    auto index = otp_users_index(r, login.conf);
+    const bool known = index && index->has_user(user);
+    // The record outlives the code, so a late code is told "expired" rather than "wrong".
+    const std::string scope(login.conf->users_file ? login.conf->users_file : "");
+    otp::DeliveredCodes codes(login.store, *key);
+    if (codes.issue(scope, user, *code, policy.delivered, now,
+                    policy.delivered.lifetime + kExpiredNoticeSeconds) != otp::StoreStatus::ok) {
+        otp::secure_wipe(*code);
+        const SendAnswer failure = store_failure(login.store);
+        otp_emit_request_event(r, otp::event::kStoreError, user,
+                               {{"reason", "cannot store the delivered code"},
+                                {"error", send_error(failure)}});
+        return answer(failure);
+    }
+    auto job = std::make_shared<SendJob>(pre_pipe, std::move(*slot));
+    PipeContextStorage storage;
+    pipe_context(login, &attempt, storage);
+    if (known) {
+        job->origin = std::move(storage.origin);
+        job->locale = std::move(storage.locale);
+        job->user = user;
+        job->code = *code;
+        job->lifetime = policy.delivered.lifetime;
+    }
+    otp::secure_wipe(*code);
+    // An unknown user's job only gives its slot back: the request does the same work either
+    // way, and what the worker does afterwards cannot be seen in the answer.
+    const bool queued = otp_state().sender.submit([job, known] {
+        if (known) job->run();
+    });
+    if (!queued) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "OTPPrePipe %s: cannot start a sender thread",
+                      pre_pipe->name());
+        return answer(SendAnswer::pipe_error);
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "user \"%s\": delivered code issued", user.c_str());
+    return answer(SendAnswer::sent, otp::kResendInterval);
+}
