@@ -6,7 +6,7 @@ set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config apache2 apache2-dev libjansson-dev libssl-dev)
 test_pkgs=(libcmocka-dev liboath-dev oathtool libapache2-mod-perl2 libwww-perl
-           liblwp-protocol-https-perl openssl jq chromium memcached)
+           liblwp-protocol-https-perl openssl jq chromium memcached curl)
 # The browser test also needs node and npm. Debian's only if there are none on PATH: a NodeSource
 # nodejs (which bundles npm) conflicts with Debian's npm package.
 command -v node >/dev/null 2>&1 || test_pkgs+=(nodejs)

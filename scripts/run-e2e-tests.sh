@@ -38,6 +38,8 @@ if [[ -n "${E2E_STAGE:-}" ]] ||
     trap 'rm -rf "$workdir"' EXIT
     chmod 0755 "$workdir"
     cp -a "$root/t" "$workdir/t"
+    # The example pipe programs that t/pipes/01_examples.t runs as they are shipped.
+    mkdir -p "$workdir/conf" && cp -a "$root/conf/pipes" "$workdir/conf/pipes"
     rm -rf "$workdir/t/var" "$workdir/t/logs" "$workdir/t/results"
     echo "e2e: running from a staged copy in $workdir"
 fi

@@ -266,7 +266,9 @@ public:
         sigset_t none;
         sigemptyset(&none);
         sigset_t all;
-        sigfillset(&all);  // glibc leaves out its own internal signals
+        // glibc's sigfillset leaves out its two internal signals (32, 33), which its
+        // posix_spawn itself sets to SIG_IGN in the child: no program of glibc sees them.
+        sigfillset(&all);
         sigdelset(&all, SIGKILL);
         sigdelset(&all, SIGSTOP);
         const short flags = POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;

@@ -103,6 +103,10 @@ public:
     // after OTPBasicLinger ends: counting those would lock the user out for a resend.
     FailureOutcome record_replay(std::string_view user, std::string_view address,
                                  const Admission& admission);
+    // A guess whose code was never compared (the pipe program failed or was busy): every
+    // counter admission took for it is given back, so an outage locks nobody out.
+    bool give_back(const LoginAttempt* attempt, std::string_view user, std::string_view address,
+                   const Admission& admission);
     // An accepted code: the user's count starts afresh, the attempt ends, and the address
     // gets its guess back (the address lockout counts failures, not logins).
     bool record_success(const LoginAttempt* attempt, std::string_view user,
@@ -128,6 +132,9 @@ private:
     LockTaken take_lock(const std::string& id, const char* lock_kind, const char* counter_kind,
                         std::int64_t count, std::int64_t ban, std::int64_t now,
                         FailureOutcome* outcome);
+    // Gives the user and the address the guess admission counted.
+    bool give_back_user_guess(std::string_view user, std::string_view address,
+                              const Admission& admission);
     // Lifetime of an attempt's retry counter from `now`: as long as its cookie can be shown.
     std::int64_t attempt_counter_ttl(const LoginAttempt& attempt, std::int64_t now) const;
 

@@ -111,11 +111,18 @@ Verification Verifier::verify(const UsersSource& users, const Pipe& pipe, const 
         }
         return v;
     }
-    // A failing store, users file or program is not the guesser's fault: nothing more is
-    // counted (the guess itself was, by admission).
-    if (v.verdict == Verdict::store_error || v.verdict == Verdict::store_full ||
-        v.verdict == Verdict::pipe_error || v.verdict == Verdict::pipe_busy)
+    // A failing store or users file is not the guesser's fault: nothing more is counted (the
+    // guess itself was, by admission).
+    if (v.verdict == Verdict::store_error || v.verdict == Verdict::store_full) return v;
+    // A program that failed or never ran compared nothing: the guess is given back, so an
+    // outage of the validator locks nobody out and uses up no attempt.
+    if (v.verdict == Verdict::pipe_error || v.verdict == Verdict::pipe_busy) {
+        if (!limits_.give_back(guess.attempt, guess.user, guess.address, admission)) {
+            v.state_not_recorded = true;
+            v.detail += "; could not give the guess back in the state store";
+        }
         return v;
+    }
     // An expired delivered code was the right one: whoever sent it has the phone or mailbox.
     // Like a replay, it ends the attempt's retry but gives the user and address their guess.
     const FailureOutcome failure =

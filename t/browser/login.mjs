@@ -14,7 +14,7 @@
 // 700 ms window allows, otp-en-js-verified.png. One line per check on stdout ("ok - ...",
 // "not ok - ..."); exit status 0 only when every check passed.
 import { chromium } from 'playwright-core';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -30,6 +30,11 @@ const { values: opt } = parseArgs({
         'js-code': { type: 'string' },
         'nojs-user': { type: 'string' },
         'nojs-code': { type: 'string' },
+        // Delivered codes: the location, the file the test sender writes, and two users.
+        'delivered-path': { type: 'string' },
+        'sent-file': { type: 'string' },
+        'delivered-js-user': { type: 'string' },
+        'delivered-nojs-user': { type: 'string' },
     },
 });
 for (const name of ['base', 'out', 'js-user', 'js-code', 'nojs-user', 'nojs-code']) {
@@ -198,6 +203,59 @@ async function login(browser, { javaScript, user, code, shot }) {
     }
 }
 
+// The code the test sender was given for `user` (waits for it), or null.
+async function sentCode(user) {
+    for (let i = 0; i < 100; i++) {
+        let lines = [];
+        try { lines = readFileSync(opt['sent-file'], 'utf8').split('\n').filter(Boolean); } catch (e) { /* not yet */ }
+        const mine = lines.map((l) => JSON.parse(l)).filter((r) => r.user === user);
+        if (mine.length) return mine[mine.length - 1].otp;
+        await new Promise((done) => setTimeout(done, 100));
+    }
+    return null;
+}
+
+// Delivered codes with AuthType OTP: the user name first, "Send code", then the code field
+// with the code the sender got, then the content.
+async function delivered(browser, { javaScript, user }) {
+    const label = `delivered code ${javaScript ? 'with' : 'without'} JavaScript`;
+    const path = opt['delivered-path'];
+    const context = await newContext(browser, javaScript);
+    try {
+        const page = await context.newPage();
+        const response = await page.goto(`${base}${path}`, { waitUntil: 'load' });
+        require_(response !== null && response.status() === 401, `${label}: the page (401)`);
+        check(await page.locator('#otp').isHidden(), `${label}: no code field before a code was sent`);
+        await page.fill('#otp-user', user);
+        if (javaScript) {
+            await page.click('#otp-send');
+            await page.locator('#otp').waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+        } else {
+            await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('#otp-send')]);
+        }
+        require_(await page.locator('#otp').isVisible(), `${label}: the code field after "Send code"`);
+        check(/A code has been sent/.test(await page.locator('#otp-status').innerText()),
+              `${label}: the page says a code was sent`);
+        const code = await sentCode(user);
+        require_(code !== null, `${label}: the sender got a code for ${user}`);
+        await page.fill('#otp', code);
+        const landed = page.waitForURL((url) => url.pathname === path, { waitUntil: 'load' });
+        landed.catch(() => {});
+        await page.click('#otp-submit');
+        try {
+            await landed;
+            await page.getByText('delivered content').first().waitFor({ state: 'visible' });
+            check(true, `${label}: logged in with the sent code, sees the content`);
+        } catch (e) {
+            const status = await page.locator('#otp-status').textContent().catch(() => '?');
+            check(false, `${label}: logged in with the sent code, sees the content`,
+                  `at ${page.url()}, status ${JSON.stringify(status)}`);
+        }
+    } finally {
+        await context.close();
+    }
+}
+
 async function swedish(browser) {
     const label = 'Swedish';
     const context = await newContext(browser, true);
@@ -240,6 +298,10 @@ try {
                                shot: 'otp-en-nojs.png' }),
         () => swedish(browser),
     ];
+    if (opt['delivered-path']) {
+        scenarios.push(() => delivered(browser, { javaScript: true, user: opt['delivered-js-user'] }));
+        scenarios.push(() => delivered(browser, { javaScript: false, user: opt['delivered-nojs-user'] }));
+    }
     for (const scenario of scenarios) {
         try {
             await scenario();

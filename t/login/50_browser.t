@@ -1,7 +1,8 @@
 # A real browser: Debian's chromium, headless, driven by t/browser/login.mjs (playwright-core)
 # opens /app/, types the user name and a code from oathtool, submits and must see the protected
 # content; once with JavaScript (bea, JSON endpoint) and once without (nils, form post). It also
-# renders the page in Swedish. Screenshots go to t/results/browser/ (test artifacts).
+# renders the page in Swedish, and logs in with delivered codes (user name, "Send code", the code
+# the test sender got) with and without JavaScript. Screenshots go to t/results/browser/ (test artifacts).
 # Skipped, loudly, only when /usr/bin/chromium is missing (scripts/ensure-deps.sh installs it).
 use strict;
 use warnings FATAL => 'all';
@@ -54,7 +55,10 @@ my $base = url_of('/');
 my $started = time;
 my @cmd = ('node', File::Spec->catfile($browser_dir, 'login.mjs'), '--base', $base,
            '--out', $out_dir, '--js-user', 'bea', '--js-code', $js_code,
-           '--nojs-user', 'nils', '--nojs-code', $nojs_code);
+           '--nojs-user', 'nils', '--nojs-code', $nojs_code,
+           '--delivered-path', '/delivered/index.html',
+           '--sent-file', File::Spec->catfile($FindBin::Bin, '..', 'var', 'sent-codes.jsonl'),
+           '--delivered-js-user', 'dana', '--delivered-nojs-user', 'dirk');
 my $output = '';
 my $pid = open(my $fh, '-|') // die "fork: $!";
 if (!$pid) {

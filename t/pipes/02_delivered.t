@@ -17,7 +17,7 @@ use Time::HiRes qw(sleep time);
 use OTPTest qw(write_files read_events slurp write_standalone_conf standalone_dir free_port
                start_standalone stop_standalone new_client);
 
-plan tests => 63;
+plan tests => 67;
 
 my $dir = standalone_dir();
 my $port = free_port();
@@ -25,15 +25,28 @@ my $sender = "$FindBin::Bin/../bin/otp-test-sender";
 my $sent = "$dir/sent.jsonl";
 # Every user has a token line: the users file says who the module knows.
 my $users = join '', map { "HOTP/T30 $_ - 3132333435363738393031323334353637383930\n" }
-    qw(alice bob carl dora erik fay gus hal nomail);
+    qw(alice bob carl dora erik fay gus hal ivan nomail);
 write_files($dir, 'users.oath' => $users,
             'htpasswd' => 'carl:{SHA}' . encode_base64(sha1('first'), '') . "\n",
-            map { ("htdocs/$_/index.html" => "inside $_\n") } qw(sms sms2fa short uses3 alnum));
+            'addresses' => "ivan ivan\@example.org\n",
+            # The shipped mail sender runs as it is, with this stand-in for sendmail.
+            'sendmail' => "#!/bin/sh\nexec /usr/bin/perl '$FindBin::Bin/../bin/fake-sendmail' '$dir/mail.out' \"\$\@\"\n",
+            map { ("htdocs/$_/index.html" => "inside $_\n") } qw(sms sms2fa short uses3 alnum mail));
+chmod 0755, "$dir/sendmail";
+my $mailer = "$FindBin::Bin/../../conf/pipes/otp-send-mail";
 write_standalone_conf(dir => $dir, port => $port, modules => ['authn_file'], body => <<"END");
 DocumentRoot "$dir/htdocs"
 OTPEventLog "$dir/events.log"
 OTPUsersFile "$dir/users.oath"
 OTPPipe sender exec $sender $sent
+OTPPipe mailer exec $mailer --addresses $dir/addresses --from otp\@example.org --sendmail $dir/sendmail
+<Location /mail>
+    AuthType OTP
+    AuthName "Mail"
+    OTPValidationPipe delivered
+    OTPPrePipe mailer
+    Require valid-user
+</Location>
 <Location /sms>
     AuthType OTP
     AuthName "SMS"
@@ -228,6 +241,18 @@ my @codes;
 for my $user (qw(u1 u2 u3 u4 u5 u6)) { my ($mr, $mb) = send_code($many, '/sms', $user); push @codes, $mr->code }
 is_deeply \@codes, [200, 200, 200, 200, 200, 429], 'the 6th send of one attempt: 429';
 
+# --- The shipped mail sender (conf/pipes/otp-send-mail), through httpd.
+my $mail_client = new_client();
+($r, $b) = send_code($mail_client, '/mail', 'ivan');
+is $r->code, 200, 'mail: SENT';
+my $mail = '';
+for (1 .. 50) { $mail = slurp("$dir/mail.out"); last if $mail; sleep 0.1 }
+like $mail, qr/^To: ivan\@example\.org$/m, 'mail: to the address from the addresses file';
+my ($mailed) = $mail =~ /one-time code is ([0-9]{6})/;
+ok $mailed, 'mail: the body has the code';
+($r, $b) = start($mail_client, '/mail', 'ivan', $mailed // 'none');
+is $r->code, 200, 'mail: the mailed code logs ivan in';
+
 # --- Events: attempt started, code sent, validated; never a code.
 sleep 0.5;
 my @events = read_events("$dir/events.log");
@@ -240,7 +265,7 @@ ok((grep { $_->{event_id} eq 'WEB_100021' } @events), 'WEB_100021');
 ok((grep { $_->{event_id} eq 'WEB_100020' && ($_->{reason} // '') eq 'expired' } @events), 'WEB_100020 expired');
 ok(!(grep { $_->{event_id} eq 'WEB_100022' && $_->{IDENTIFIER} =~ /ghost|nomail/ } @events), 'no WEB_100022 for users nothing was sent to');
 my $logs = slurp("$dir/events.log") . slurp("$dir/error_log");
-my @leaked = grep { index($logs, $_) >= 0 } map { $_->{otp} } map { decode_json($_) } grep { /\S/ } split /\n/, slurp($sent);
+my @leaked = grep { index($logs, $_) >= 0 } ($mailed // ()), map { $_->{otp} } map { decode_json($_) } grep { /\S/ } split /\n/, slurp($sent);
 is_deeply \@leaked, [], 'no delivered code in the event log or the error log';
 
 ok stop_standalone($dir), 'httpd stopped';

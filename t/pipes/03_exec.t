@@ -16,7 +16,7 @@ use Time::HiRes qw(sleep time);
 use OTPTest qw(write_files read_events slurp write_standalone_conf standalone_dir free_port
                start_standalone stop_standalone new_client parallel_statuses);
 
-plan tests => 35;
+plan tests => 38;
 
 my $dir = standalone_dir();
 my $port = free_port();
@@ -24,7 +24,22 @@ my $v = "$FindBin::Bin/../bin/otp-test-validator";
 my %pipes = (ok => 'accept 123456', slow => "accept 123456 0.5 $dir/slow.log", exit2 => 'exit 2',
              signal => 'signal', flood => 'flood', stdin => 'close-stdin',
              sleep => "sleep $dir/sleep.pids", echo => 'echo-stderr');
-my $conf = join '', map { "OTPPipe v_$_ exec $v $pipes{$_}\n" } sort keys %pipes;
+# The shipped HTTP validator (conf/pipes/otp-validate-http), as it is, against a test double of
+# a vendor's API that accepts 246810.
+my $double_pid = open(my $double, '-|', "$FindBin::Bin/../bin/http-double", '--accept', '246810', '0', "$dir/vendor.log")
+    or die "http-double: $!";
+chomp(my $double_port = <$double>);
+sub stop_double {
+    return unless $double_pid;
+    kill 'TERM', $double_pid;
+    waitpid $double_pid, 0;
+    close $double;
+    $double_pid = 0;
+}
+END { local $?; stop_double() }
+my $vendor = "$FindBin::Bin/../../conf/pipes/otp-validate-http";
+$pipes{vendor} = "--url http://127.0.0.1:$double_port/validate --timeout 2";
+my $conf = join '', map { "OTPPipe v_$_ exec " . ($_ eq 'vendor' ? $vendor : $v) . " $pipes{$_}\n" } sort keys %pipes;
 $conf .= join '', map { <<"LOC" } sort keys %pipes;
 <Location /$_>
     AuthType OTP
@@ -146,6 +161,13 @@ my @events = read_events("$dir/events.log");
 ok scalar(grep { ($_->{reason} // '') eq 'pipe_busy' } @events) == $count{503}, 'a pipe_busy event for each';
 ok !(grep { $_->{event_id} eq 'WEB_100019' && $_->{location} eq '/slow' } @events), 'nothing granted';
 
+# The vendor validator: its answer decides.
+($code) = start('vendor', 'alice', '246810');
+is $code, 200, 'otp-validate-http: the vendor accepts';
+($code) = start('vendor', 'alice', '135790');
+is $code, 401, 'otp-validate-http: the vendor refuses';
+like slurp("$dir/vendor.log"), qr/"path":"\/validate"/, 'otp-validate-http: the vendor was asked';
+
 # Basic through an exec pipe.
 my $ua = new_client();
 my $req = HTTP::Request->new(GET => "$base/basic/index.html");
@@ -173,4 +195,5 @@ my $all = $error_log . slurp("$dir/events.log");
 ok index($all, '424242') < 0 && index($all, '123456') < 0 && index($all, '"action"') < 0,
    'no code and no stdin in any log';
 
+stop_double();
 ok stop_standalone($dir), 'httpd stopped';
