@@ -3,7 +3,8 @@
 #   make test       every test: cmocka unit tests, then Apache::Test end-to-end (event, prefork)
 #   make test SANITIZE=1   the same with ASan + UBSan, built in build-asan/ (MPMS=event: one MPM)
 #   make demo       build and start the demo httpd on 127.0.0.1:$(DEMO_PORT)
-#   make install    mod_otp.so into `apxs -q LIBEXECDIR`, otp.load/otp.conf into mods-available
+#   make install    mod_otp.so into `apxs -q LIBEXECDIR`, otp.load/otp.conf into mods-available,
+#                   the example pipe programs of conf/pipes/ into /usr/local/lib/mod_otp/
 #   make bench      the benchmarks of bench/README.md
 #   make fuzz       every libFuzzer target for 600 s (make fuzz-ci: 12 s each, as CI does)
 # The test, demo, bench and fuzz targets install missing Debian packages first.
@@ -62,6 +63,8 @@ install: build
 	install -D -m 0644 $(BUILD_DIR)/mod_otp.so $(DESTDIR)$(shell $(APXS) -q LIBEXECDIR)/mod_otp.so
 	install -D -m 0644 conf/otp.load $(DESTDIR)/etc/apache2/mods-available/otp.load
 	install -D -m 0644 conf/otp.conf $(DESTDIR)/etc/apache2/mods-available/otp.conf
+	install -d -m 0755 $(DESTDIR)/usr/local/lib/mod_otp
+	install -m 0755 conf/pipes/otp-send-mail conf/pipes/otp-send-sms conf/pipes/otp-validate-http $(DESTDIR)/usr/local/lib/mod_otp/
 
 bench:
 	@scripts/ensure-deps.sh bench

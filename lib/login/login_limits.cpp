@@ -57,7 +57,7 @@ std::int64_t seconds_until(const std::string& expiry, std::int64_t now, std::int
 }  // namespace
 
 SendAdmission LoginLimits::admit_send(const LoginAttempt& attempt, std::string_view user,
-                                     std::int64_t now) {
+                                     std::string_view address, std::int64_t now) {
     SendAdmission result;
     const std::string user_id = user_key(user);
     if (policy_.lockout) {
@@ -67,6 +67,17 @@ SendAdmission LoginLimits::admit_send(const LoginAttempt& attempt, std::string_v
         if (lock == StoreStatus::ok) {
             result.verdict = SendAdmission::Verdict::locked;
             result.retry_after = seconds_until(until, now, policy_.lockout_ban);
+            return result;
+        }
+    }
+    if (policy_.address_lockout && !address.empty()) {
+        // Counted first and never given back: a client that names many users pays for each.
+        auto from_address = store_.increment(record_key(address_key(address), "addr-sends"),
+                                             policy_.address_window);
+        if (!from_address) return result;
+        if (*from_address > static_cast<std::int64_t>(policy_.address_failures)) {
+            result.verdict = SendAdmission::Verdict::limit_reached;
+            result.retry_after = policy_.address_window;
             return result;
         }
     }

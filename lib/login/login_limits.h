@@ -67,8 +67,8 @@ struct FailureOutcome {
 };
 
 // Sending delivered codes (OTPPrePipe): at most one send per user every kResendInterval
-// seconds, whatever the attempt (reloading pages or opening attempts sends no SMS flood), and
-// kMaxSendsPerAttempt per attempt.
+// seconds, whatever the attempt (reloading pages or opening attempts sends no SMS flood),
+// kMaxSendsPerAttempt per attempt, and a budget per client address (admit_send).
 constexpr std::int64_t kResendInterval = 30;
 constexpr std::int64_t kMaxSendsPerAttempt = 5;
 
@@ -114,8 +114,10 @@ public:
 
     // Whether a code may be sent to `user` in `attempt` now; when it may, the send is counted.
     // Unknown users are limited exactly like known ones, so the answers never tell them apart.
+    // With OTPAddressLockout on, one client `address` gets at most address_failures sends per
+    // address_window, whatever the user names (no SMS flood over many names from one client).
     SendAdmission admit_send(const LoginAttempt& attempt, std::string_view user,
-                             std::int64_t now);
+                             std::string_view address, std::int64_t now);
 
     // Sessions of `user` issued at or before the returned time are revoked (lockout).
     std::optional<std::int64_t> sessions_revoked_at(std::string_view user, bool* store_error);

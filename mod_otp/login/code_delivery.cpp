@@ -151,7 +151,8 @@ SendResult send_code(LoginRequest& login, const otp::LoginAttempt& attempt,
         return answer(SendAnswer::pipe_busy);
     }
     const std::int64_t now = unix_now();
-    const otp::SendAdmission admitted = login.limits.admit_send(attempt, user, now);
+    const otp::SendAdmission admitted =
+        login.limits.admit_send(attempt, user, r->useragent_ip ? r->useragent_ip : "", now);
     switch (admitted.verdict) {
         case otp::SendAdmission::Verdict::send:
             break;

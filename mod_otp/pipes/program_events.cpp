@@ -17,18 +17,13 @@ void otp_report_program(const EventOrigin& origin, std::string_view user,
                  report.pipe.c_str(), report.program.c_str(), std::string(user).c_str(),
                  report.outcome.c_str(), static_cast<apr_int64_t>(report.duration_ms),
                  origin.request_id.c_str());
-    if (report.signal)
-        otp_emit_event(origin, otp::event::kPipeError, user,
-                       {{"program", report.program},
-                        {"outcome", report.outcome},
-                        {"signal", static_cast<long long>(report.signal)},
-                        {"duration_ms", static_cast<long long>(report.duration_ms)}},
-                       report.pipe.c_str());
-    else
-        otp_emit_event(origin, otp::event::kPipeError, user,
-                       {{"program", report.program},
-                        {"outcome", report.outcome},
-                        {"exit_status", static_cast<long long>(report.exit_code)},
-                        {"duration_ms", static_cast<long long>(report.duration_ms)}},
-                       report.pipe.c_str());
+    // A program ends by an exit status or by a signal (a timeout's SIGKILL too), never both.
+    const bool by_signal = report.signal != 0;
+    otp_emit_event(origin, otp::event::kPipeError, user,
+                   {{"program", report.program},
+                    {"outcome", report.outcome},
+                    {by_signal ? "signal" : "exit_status",
+                     static_cast<long long>(by_signal ? report.signal : report.exit_code)},
+                    {"duration_ms", static_cast<long long>(report.duration_ms)}},
+                   report.pipe.c_str());
 }

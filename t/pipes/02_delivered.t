@@ -17,7 +17,7 @@ use Time::HiRes qw(sleep time);
 use OTPTest qw(write_files read_events slurp write_standalone_conf standalone_dir free_port
                start_standalone stop_standalone new_client);
 
-plan tests => 67;
+plan tests => 69;
 
 my $dir = standalone_dir();
 my $port = free_port();
@@ -38,6 +38,8 @@ write_standalone_conf(dir => $dir, port => $port, modules => ['authn_file'], bod
 DocumentRoot "$dir/htdocs"
 OTPEventLog "$dir/events.log"
 OTPUsersFile "$dir/users.oath"
+# This test sends many codes from one address; /budget tests the per-address budget.
+OTPAddressLockout off
 OTPPipe sender exec $sender $sent
 OTPPipe mailer exec $mailer --addresses $dir/addresses --from otp\@example.org --sendmail $dir/sendmail
 <Location /mail>
@@ -62,6 +64,14 @@ OTPPipe mailer exec $mailer --addresses $dir/addresses --from otp\@example.org -
     OTPValidationPipe delivered
     OTPPrePipe sender
     Require otp
+</Location>
+<Location /budget>
+    AuthType OTP
+    AuthName "Budget"
+    OTPValidationPipe delivered
+    OTPPrePipe sender
+    OTPAddressLockout 3 300 900
+    Require valid-user
 </Location>
 <Location /short>
     AuthType OTP
@@ -252,6 +262,11 @@ my ($mailed) = $mail =~ /one-time code is ([0-9]{6})/;
 ok $mailed, 'mail: the body has the code';
 ($r, $b) = start($mail_client, '/mail', 'ivan', $mailed // 'none');
 is $r->code, 200, 'mail: the mailed code logs ivan in';
+
+# --- One client address naming ever new users runs out of sends (OTPAddressLockout 3 300 900).
+my @budget = map { (send_code(new_client(), '/budget', "spray$_"))[0] } 1 .. 4;
+is_deeply [map { $_->code } @budget], [200, 200, 200, 429], 'the 4th send from one address: 429';
+is $budget[3]->header('Retry-After'), 300, '... Retry-After the window';
 
 # --- Events: attempt started, code sent, validated; never a code.
 sleep 0.5;

@@ -153,32 +153,58 @@ static void send_limits(void**) {
     LoginLimits limits(store, lp, "users");
     const LoginAttempt attempt = *limits.create_attempt("", "/app/", kNow);
     auto verdict = [](const SendAdmission& a) { return static_cast<int>(a.verdict); };
-    assert_int_equal(verdict(limits.admit_send(attempt, "alice", kNow)),
+    assert_int_equal(verdict(limits.admit_send(attempt, "alice", "", kNow)),
                      static_cast<int>(SendAdmission::Verdict::send));
-    const SendAdmission again = limits.admit_send(attempt, "alice", kNow + 10);
+    const SendAdmission again = limits.admit_send(attempt, "alice", "", kNow + 10);
     assert_int_equal(verdict(again), static_cast<int>(SendAdmission::Verdict::too_soon));
     assert_int_equal(again.retry_after, 20);
     // An unknown name is limited the same way (the limits never look at the users file).
-    assert_int_equal(verdict(limits.admit_send(attempt, "nobody-like-this", kNow)),
+    assert_int_equal(verdict(limits.admit_send(attempt, "nobody-like-this", "", kNow)),
                      static_cast<int>(SendAdmission::Verdict::send));
     // The refused resend did not use up one of the attempt's five sends: three more users fit.
     for (const char* user : {"u1", "u2", "u3"})
-        assert_int_equal(verdict(limits.admit_send(attempt, user, kNow)),
+        assert_int_equal(verdict(limits.admit_send(attempt, user, "", kNow)),
                          static_cast<int>(SendAdmission::Verdict::send));
-    assert_int_equal(verdict(limits.admit_send(attempt, "u4", kNow)),
+    assert_int_equal(verdict(limits.admit_send(attempt, "u4", "", kNow)),
                      static_cast<int>(SendAdmission::Verdict::limit_reached));
     // Another attempt: alice still waits for her 30 s, whatever the attempt.
     const LoginAttempt other = *limits.create_attempt("", "/app/", kNow);
-    assert_int_equal(verdict(limits.admit_send(other, "alice", kNow + 29)),
+    assert_int_equal(verdict(limits.admit_send(other, "alice", "", kNow + 29)),
                      static_cast<int>(SendAdmission::Verdict::too_soon));
     store.set_now(kNow + 31);
-    assert_int_equal(verdict(limits.admit_send(other, "alice", kNow + 31)),
+    assert_int_equal(verdict(limits.admit_send(other, "alice", "", kNow + 31)),
                      static_cast<int>(SendAdmission::Verdict::send));
     // A locked user gets "locked", with the time left.
     store.put(record_key(limits.user_key("locked-one"), "lock"), std::to_string(kNow + 500), 500);
-    const SendAdmission locked = limits.admit_send(other, "locked-one", kNow + 31);
+    const SendAdmission locked = limits.admit_send(other, "locked-one", "", kNow + 31);
     assert_int_equal(verdict(locked), static_cast<int>(SendAdmission::Verdict::locked));
     assert_int_equal(locked.retry_after, 469);
+}
+
+// One client address naming ever new users runs out of sends (OTPAddressLockout's numbers).
+static void sends_per_address(void**) {
+    MemoryStateStore store;
+    store.set_now(kNow);
+    LimitPolicy lp;
+    lp.address_failures = 3;
+    lp.address_window = 300;
+    LoginLimits limits(store, lp, "users");
+    std::vector<int> verdicts;
+    for (int i = 0; i < 5; ++i) {
+        const LoginAttempt attempt = *limits.create_attempt("", "/app/", kNow);
+        verdicts.push_back(static_cast<int>(
+            limits.admit_send(attempt, "user" + std::to_string(i), "203.0.113.9", kNow).verdict));
+    }
+    const int send = static_cast<int>(SendAdmission::Verdict::send);
+    const int limit = static_cast<int>(SendAdmission::Verdict::limit_reached);
+    assert_true(verdicts == std::vector<int>({send, send, send, limit, limit}));
+    // Another address is not affected; with the address lockout off nothing is counted.
+    const LoginAttempt attempt = *limits.create_attempt("", "/app/", kNow);
+    assert_int_equal(static_cast<int>(limits.admit_send(attempt, "user9", "198.51.100.1", kNow).verdict), send);
+    lp.address_lockout = false;
+    LoginLimits unlimited(store, lp, "users");
+    const LoginAttempt other = *unlimited.create_attempt("", "/app/", kNow);
+    assert_int_equal(static_cast<int>(unlimited.admit_send(other, "user10", "203.0.113.9", kNow).verdict), send);
 }
 
 int main() {
@@ -189,6 +215,7 @@ int main() {
         cmocka_unit_test(alphanumeric_codes_ignore_case),
         cmocka_unit_test(uses_are_taken_atomically),
         cmocka_unit_test(send_limits),
+        cmocka_unit_test(sends_per_address),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
