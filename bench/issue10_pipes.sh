@@ -21,8 +21,9 @@
 # within a round the cases alternate, so a change of the machine's load hits them alike.
 # Environment: BENCH_PORT (default 18931), BENCH_USERS (users in the file, default 200000),
 # BENCH_PIPE_MAX (OTPPipeMaxConcurrent, default: the module's default, 16 per child process),
-# BENCH_PERF=DIR: after the measured rounds, one more exec-wrong run under `perf record -g` of
-# the httpd children (the programs they start are inherited), reports in DIR/exec-*.txt.
+# BENCH_PERF=DIR: after the measured rounds, one more wrong-code run each of exec, totp and
+# delivered under `perf record -g` of the httpd children (the programs they start are
+# inherited), reports in DIR/<case>-report.txt (call graphs), -dso.txt and -sym.txt (flat).
 set -euo pipefail
 BUILD=$(cd "${1:?usage: $0 BUILD_DIR [SECONDS] [ROUNDS]}" && pwd)
 duration=${2:-5}
@@ -297,18 +298,22 @@ echo " includes wrk, which shares the two cores; the floor runs without wrk and 
 if [[ -n ${BENCH_PERF:-} ]]; then
     mkdir -p "$BENCH_PERF"
     children=$(pgrep -P "$(cat "$work/httpd.pid")" | paste -sd,)
-    perf record -q -g -p "$children" -o "$BENCH_PERF/exec.data" -- \
-        sleep $((duration > 3 ? duration - 2 : 1)) >/dev/null 2>&1 &
-    perf_pid=$!
-    sleep 0.5
-    measure exec-perf /exec/.otp/start 000000 0
-    wait "$perf_pid" || true
-    perf report -i "$BENCH_PERF/exec.data" --stdio --no-children 2>/dev/null \
-        > "$BENCH_PERF/exec-report.txt" || true
-    perf report -i "$BENCH_PERF/exec.data" --stdio --no-children --sort comm,dso -g none \
-        2>/dev/null > "$BENCH_PERF/exec-dso.txt" || true
-    perf report -i "$BENCH_PERF/exec.data" --stdio --no-children --sort comm,dso,sym -g none \
-        2>/dev/null > "$BENCH_PERF/exec-sym.txt" || true
-    echo "perf (exec-wrong, perturbed: $(column_of exec-perf 2) validations/s): $BENCH_PERF/exec-*.txt"
+    for case in exec totp delivered; do
+        perf record -q -g -p "$children" -o "$BENCH_PERF/$case.data" -- \
+            sleep $((duration > 3 ? duration - 2 : 1)) >/dev/null 2>&1 &
+        perf_pid=$!
+        sleep 0.5
+        # Users the rounds did not reach (the last eighth of the file).
+        measure "$case-perf" "/$case/.otp/start" 000000 $((users - users / 8))
+        wait "$perf_pid" || true
+        perf report -i "$BENCH_PERF/$case.data" --stdio --no-children 2>/dev/null \
+            > "$BENCH_PERF/$case-report.txt" || true
+        perf report -i "$BENCH_PERF/$case.data" --stdio --no-children --sort comm,dso -g none \
+            2>/dev/null > "$BENCH_PERF/$case-dso.txt" || true
+        perf report -i "$BENCH_PERF/$case.data" --stdio --no-children --sort comm,dso,sym \
+            -g none 2>/dev/null > "$BENCH_PERF/$case-sym.txt" || true
+        echo "perf $case (wrong codes, perturbed: $(column_of "$case-perf" 2) validations/s," \
+             "$(column_of "$case-perf" 5) µs httpd CPU per request): $BENCH_PERF/$case-*.txt"
+    done
 fi
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <chrono>
 #include <climits>
 #include <cstdint>
@@ -590,13 +591,15 @@ RunResult run(const ProgramSpec& spec, std::string_view input, const RunLimits& 
 // program already started was killed and reaped by ~Child on the way out.
 RunResult run_guarded(const ProgramSpec& spec, std::string_view input, const RunLimits& limits,
                       std::string_view redact, bool use_pidfd) noexcept {
-    const char* why = "unknown exception";
+    // The message is copied inside the handler: e.what() points into the exception object,
+    // which is gone once the handler ends.
+    char why[128] = "unknown exception";
     try {
         return run(spec, input, limits, redact, use_pidfd);
     } catch (const std::bad_alloc&) {
-        why = "out of memory";
+        std::snprintf(why, sizeof why, "%s", "out of memory");
     } catch (const std::exception& e) {
-        why = e.what();
+        std::snprintf(why, sizeof why, "%s", e.what());
     } catch (...) {
     }
     RunResult failed;

@@ -71,9 +71,19 @@ SendAdmission LoginLimits::admit_send(const LoginAttempt& attempt, std::string_v
         }
     }
     if (policy_.address_lockout && !address.empty()) {
-        // Counted first and never given back: a client that names many users pays for each.
-        auto from_address = store_.increment(record_key(address_key(address), "addr-sends"),
-                                             policy_.address_window);
+        // A locked client address is sent nothing; every send is counted first and never
+        // given back: a client that names many users pays for each.
+        const std::string address_id = address_key(address);
+        std::string until;
+        const StoreStatus lock = store_.get(record_key(address_id, "addr-lock"), &until);
+        if (lock == StoreStatus::error) return result;
+        if (lock == StoreStatus::ok) {
+            result.verdict = SendAdmission::Verdict::locked;
+            result.retry_after = seconds_until(until, now, policy_.address_ban);
+            return result;
+        }
+        auto from_address =
+            store_.increment(record_key(address_id, "addr-sends"), policy_.address_window);
         if (!from_address) return result;
         if (*from_address > static_cast<std::int64_t>(policy_.address_failures)) {
             result.verdict = SendAdmission::Verdict::limit_reached;
@@ -89,6 +99,15 @@ SendAdmission LoginLimits::admit_send(const LoginAttempt& attempt, std::string_v
         result.retry_after = kResendInterval;
         return result;
     }
+    // A day's budget per user: the 30 s wait alone would still allow thousands of texts.
+    auto today = store_.increment(record_key(user_id, "sends-day"), kSendBudgetWindow);
+    if (!today) return result;
+    if (*today > kMaxSendsPerUserPerDay) {
+        store_.decrement(sends_key);
+        result.verdict = SendAdmission::Verdict::limit_reached;
+        result.retry_after = kSendBudgetWindow;
+        return result;
+    }
     // The record's value is when it was made, so a refusal can say how long to wait.
     const std::string wait_key = record_key(user_id, "send-wait");
     const StoreStatus spaced = store_.add(wait_key, std::to_string(now), kResendInterval);
@@ -96,8 +115,9 @@ SendAdmission LoginLimits::admit_send(const LoginAttempt& attempt, std::string_v
         result.verdict = SendAdmission::Verdict::send;
         return result;
     }
-    // Not sent: this request must not use up one of the attempt's sends.
+    // Not sent: this request must not use up one of the attempt's or the day's sends.
     store_.decrement(sends_key);
+    store_.decrement(record_key(user_id, "sends-day"));
     if (spaced != StoreStatus::exists) return result;
     std::string made;
     const bool read = store_.get(wait_key, &made) == StoreStatus::ok;
@@ -252,14 +272,6 @@ FailureOutcome LoginLimits::record_replay(std::string_view user, std::string_vie
     FailureOutcome outcome = attempt_outcome(admission);
     outcome.store_ok = give_back_user_guess(user, address, admission);
     return outcome;
-}
-
-bool LoginLimits::give_back(const LoginAttempt* attempt, std::string_view user,
-                            std::string_view address, const Admission& admission) {
-    bool ok = give_back_user_guess(user, address, admission);
-    if (attempt && admission.attempt_tries > 0)
-        ok &= store_.decrement(tries_key(attempt->id)).has_value();
-    return ok;
 }
 
 bool LoginLimits::give_back_user_guess(std::string_view user, std::string_view address,

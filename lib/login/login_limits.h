@@ -71,6 +71,9 @@ struct FailureOutcome {
 // kMaxSendsPerAttempt per attempt, and a budget per client address (admit_send).
 constexpr std::int64_t kResendInterval = 30;
 constexpr std::int64_t kMaxSendsPerAttempt = 5;
+// ... and at most this many per user in kSendBudgetWindow seconds (a fixed window).
+constexpr std::int64_t kMaxSendsPerUserPerDay = 50;
+constexpr std::int64_t kSendBudgetWindow = 86400;
 
 struct SendAdmission {
     enum class Verdict { send, too_soon, limit_reached, locked, store_error };
@@ -103,10 +106,6 @@ public:
     // after OTPBasicLinger ends: counting those would lock the user out for a resend.
     FailureOutcome record_replay(std::string_view user, std::string_view address,
                                  const Admission& admission);
-    // A guess whose code was never compared (the pipe program failed or was busy): every
-    // counter admission took for it is given back, so an outage locks nobody out.
-    bool give_back(const LoginAttempt* attempt, std::string_view user, std::string_view address,
-                   const Admission& admission);
     // An accepted code: the user's count starts afresh, the attempt ends, and the address
     // gets its guess back (the address lockout counts failures, not logins).
     bool record_success(const LoginAttempt* attempt, std::string_view user,

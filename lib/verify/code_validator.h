@@ -57,6 +57,7 @@ struct ProgramReport {
     int signal = 0;       // when a signal ended it (also SIGKILL after the timeout)
     std::int64_t duration_ms = 0;
     bool failed = false;  // a pipe error (neither 0 nor 1, a signal, no answer in time)
+    bool started = true;  // false: it could not be started, so it never saw the code
     std::vector<std::string> stderr_lines;  // truncated, the code redacted
 };
 

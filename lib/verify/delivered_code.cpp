@@ -1,5 +1,6 @@
 #include "verify/delivered_code.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 
@@ -11,22 +12,26 @@ namespace otp {
 namespace {
 
 constexpr std::string_view kDigits = "0123456789";
+constexpr std::size_t kHashBytes = 16;
 constexpr std::string_view kAlphanumeric = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 
-// The stored record: "<hash> <uses taken> <uses allowed> <code expires> <record expires>".
+// The stored record: "<hash> <uses taken> <uses allowed> <issued> <code expires>
+// <record expires>".
 struct CodeRecord {
     std::string hash;  // hex
     std::int64_t taken = 0;
+    std::int64_t issued = 0;
     std::int64_t allowed = 1;
     std::int64_t code_expires = 0;
     std::int64_t record_expires = 0;
 
     std::string serialize() const {
         return hash + ' ' + std::to_string(taken) + ' ' + std::to_string(allowed) + ' ' +
-               std::to_string(code_expires) + ' ' + std::to_string(record_expires);
+               std::to_string(issued) + ' ' + std::to_string(code_expires) + ' ' +
+               std::to_string(record_expires);
     }
     static std::optional<CodeRecord> parse(std::string_view text) {
-        std::array<std::string_view, 5> parts;
+        std::array<std::string_view, 6> parts;
         for (std::size_t i = 0; i < parts.size(); ++i) {
             const std::size_t space = text.find(' ');
             if ((space == std::string_view::npos) != (i == parts.size() - 1)) return std::nullopt;
@@ -37,12 +42,15 @@ struct CodeRecord {
         record.hash = std::string(parts[0]);
         auto taken = parse_decimal<std::int64_t>(parts[1]);
         auto allowed = parse_decimal<std::int64_t>(parts[2]);
-        auto code_expires = parse_decimal<std::int64_t>(parts[3]);
-        auto record_expires = parse_decimal<std::int64_t>(parts[4]);
-        if (record.hash.size() != 64 || !taken || !allowed || !code_expires || !record_expires)
+        auto issued = parse_decimal<std::int64_t>(parts[3]);
+        auto code_expires = parse_decimal<std::int64_t>(parts[4]);
+        auto record_expires = parse_decimal<std::int64_t>(parts[5]);
+        if (record.hash.size() != 2 * kHashBytes || !taken || !allowed || !issued || !code_expires ||
+            !record_expires)
             return std::nullopt;
         record.taken = *taken;
         record.allowed = *allowed;
+        record.issued = *issued;
         record.code_expires = *code_expires;
         record.record_expires = *record_expires;
         return record;
@@ -89,9 +97,13 @@ std::string DeliveredCodes::record_name(std::string_view scope, std::string_view
         hex_encode(sha256(length_prefixed({"delivered", scope, user})).substr(0, 16)), "code");
 }
 
+// 128 bits of the MAC: as strong against guessing as any code, and the record stays within
+// the shared table's 96-byte values.
 std::string DeliveredCodes::code_hash(std::string_view scope, std::string_view user,
                                       std::string_view normalized) const {
-    return hex_encode(key_.mac(length_prefixed({"mod_otp delivered v1", scope, user, normalized})));
+    const std::string mac =
+        key_.mac(length_prefixed({"mod_otp delivered v1", scope, user, normalized}));
+    return mac.size() < kHashBytes ? std::string() : hex_encode(mac.substr(0, kHashBytes));
 }
 
 StoreStatus DeliveredCodes::issue(std::string_view scope, std::string_view user,
@@ -99,19 +111,21 @@ StoreStatus DeliveredCodes::issue(std::string_view scope, std::string_view user,
                                   std::int64_t now, std::int64_t record_ttl) {
     CodeRecord record;
     record.hash = code_hash(scope, user, code);
-    if (record.hash.size() != 64) return StoreStatus::error;
+    if (record.hash.size() != 2 * kHashBytes) return StoreStatus::error;
     if (record_ttl < policy.lifetime) record_ttl = policy.lifetime;
     record.allowed = policy.uses;
+    record.issued = now;
     record.code_expires = now + policy.lifetime;
     record.record_expires = now + record_ttl;
     return store_.put(record_name(scope, user), record.serialize(), record_ttl);
 }
 
 CodeCheck DeliveredCodes::check(std::string_view scope, std::string_view user,
-                                std::string_view typed, CodeCharset charset, std::int64_t now,
-                                bool take_use) {
+                                std::string_view typed, const DeliveredCodePolicy& checking,
+                                std::int64_t now, bool take_use) {
     const std::string key = record_name(scope, user);
-    const std::string typed_hash = code_hash(scope, user, normalize_typed_code(typed, charset));
+    const std::string typed_hash =
+        code_hash(scope, user, normalize_typed_code(typed, checking.charset));
     for (int round = 0; round < kMaxUseRetries; ++round) {
         std::string stored;
         const StoreStatus status = store_.get(key, &stored);
@@ -120,8 +134,13 @@ CodeCheck DeliveredCodes::check(std::string_view scope, std::string_view user,
         auto record = CodeRecord::parse(stored);
         if (!record) return CodeCheck::store_error;
         if (!constant_time_equal(record->hash, typed_hash)) return CodeCheck::invalid;
-        if (now >= record->code_expires || record->taken >= record->allowed)
-            return CodeCheck::expired;
+        // The stricter of the issuing and the checking location's lifetime and uses: a code
+        // issued where they are generous is no better where they are strict.
+        const std::int64_t expires =
+            std::min(record->code_expires, record->issued + checking.lifetime);
+        const std::int64_t allowed =
+            std::min(record->allowed, static_cast<std::int64_t>(checking.uses));
+        if (now >= expires || record->taken >= allowed) return CodeCheck::expired;
         if (!take_use) return CodeCheck::accepted;
         CodeRecord used = *record;
         ++used.taken;

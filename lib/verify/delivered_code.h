@@ -57,10 +57,11 @@ public:
     StoreStatus issue(std::string_view scope, std::string_view user, std::string_view code,
                       const DeliveredCodePolicy& policy, std::int64_t now,
                       std::int64_t record_ttl);
-    // Compares `typed` with the user's code and, when it matches and is still good, takes
-    // one use. take_use false: compare only (for a user the module does not know).
+    // Compares `typed` (in `checking`'s charset) with the user's code and, when it matches and
+    // is still good by the stricter of the issuing and the `checking` policy's lifetime and
+    // uses, takes one use. take_use false: compare only (for a user the module does not know).
     CodeCheck check(std::string_view scope, std::string_view user, std::string_view typed,
-                    CodeCharset charset, std::int64_t now, bool take_use = true);
+                    const DeliveredCodePolicy& checking, std::int64_t now, bool take_use = true);
 
     // The store key of a user's code, for tests.
     static std::string record_name(std::string_view scope, std::string_view user);

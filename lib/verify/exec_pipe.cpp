@@ -33,6 +33,7 @@ ProgramReport report_of(const std::string& pipe, const ProgramSpec& program,
         case RunStatus::spawn_failed:
             report.outcome = "spawn failed: " + run.error;
             report.failed = true;
+            report.started = false;
             break;
     }
     return report;
@@ -70,11 +71,17 @@ SendOutcome ExecPipe::send_outcome(const ProgramReport& report) {
     return report.exit_code == 0 ? SendOutcome::sent : SendOutcome::not_sent;
 }
 
+bool ExecPipe::reserve(PipeCapacity& capacity) const {
+    capacity.slot = limit_.try_acquire();
+    return capacity.slot.has_value();
+}
+
 ValidationResult ExecPipe::check(const PipeCall& call) const {
     ValidationResult result;
     result.pipe = name_.c_str();
-    auto slot = limit_.try_acquire();
-    if (!slot) {
+    PipeCapacity own;
+    PipeCapacity& capacity = call.capacity && call.capacity->slot ? *call.capacity : own;
+    if (!capacity.slot && !reserve(capacity)) {
         result.outcome = ValidationOutcome::pipe_busy;
         result.detail = "OTPPipeMaxConcurrent programs are running already";
         return result;

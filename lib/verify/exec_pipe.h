@@ -44,7 +44,10 @@ public:
 
     const char* name() const override { return name_.c_str(); }
     bool uses_tokens() const override { return false; }
-    // Runs the program with action "validate"; pipe_busy at once when the limit is reached.
+    // One OTPPipeMaxConcurrent slot; false when all are taken.
+    bool reserve(PipeCapacity& capacity) const override;
+    // Runs the program with action "validate" in the call's reserved slot (or one it takes:
+    // pipe_busy at once when none is free).
     ValidationResult check(const PipeCall& call) const override;
 
     // OTPPipeTimeout, set once the server's configuration is complete.

@@ -42,8 +42,8 @@ public:
         // An unknown user's record holds a code nobody was sent; it is compared all the same,
         // so the time taken does not tell, and never accepted.
         const CodeCheck checked =
-            codes.check(call.users.path, call.user, call.password,
-                        call.policy.delivered.charset, call.now, /*take_use=*/known);
+            codes.check(call.users.path, call.user, call.password, call.policy.delivered,
+                        call.now, /*take_use=*/known);
         if (!known) {
             result.outcome = ValidationOutcome::unknown_user;
             result.detail = "no such user in the users file";

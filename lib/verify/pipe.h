@@ -7,8 +7,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
+#include "exec/concurrency_limit.h"
 #include "verify/code_validator.h"
 
 namespace otp {
@@ -27,6 +29,11 @@ struct PipeContext {
     const HmacSha256Key* code_key = nullptr;
 };
 
+// What one call of a pipe holds while it runs: an exec pipe's OTPPipeMaxConcurrent slot.
+struct PipeCapacity {
+    std::optional<ConcurrencyLimit::Slot> slot;
+};
+
 // One admitted guess, as the pipe sees it.
 struct PipeCall {
     const UsersSource& users;
@@ -38,6 +45,7 @@ struct PipeCall {
     std::int64_t now = 0;
     std::string_view client_address;
     const PipeContext& context;
+    PipeCapacity* capacity = nullptr;  // reserved before admission; null: check() takes its own
 };
 
 class Pipe {
@@ -47,6 +55,9 @@ public:
     virtual const char* name() const = 0;
     // Compares the call's code for its user. Called only for a guess that admission counted.
     virtual ValidationResult check(const PipeCall& call) const = 0;
+    // Takes what a call needs to run, before admission counts the guess, so a guess refused
+    // for want of capacity (pipe_busy) costs no retry and no lockout count. false: busy.
+    virtual bool reserve(PipeCapacity&) const { return true; }
     // Whether the pipe reads the users file's tokens (the exec pipes do not: the program
     // knows its users).
     virtual bool uses_tokens() const { return true; }

@@ -68,6 +68,14 @@ Verifier::Verifier(StateStore& store, const LimitPolicy& limits, std::string use
 Verification Verifier::verify(const UsersSource& users, const Pipe& pipe, const OtpPolicy& policy,
                               const Guess& guess) {
     Verification v;
+    // Capacity first: a guess the pipe has no room for is refused before anything counts it.
+    PipeCapacity capacity;
+    if (!pipe.reserve(capacity)) {
+        v.verdict = Verdict::pipe_busy;
+        v.pipe = pipe.name();
+        v.detail = "OTPPipeMaxConcurrent programs are running already";
+        return v;
+    }
     const Admission admission = limits_.admit(guess.attempt, guess.user, guess.address, guess.now);
     v.user_unlocked = admission.user_unlocked;
     switch (admission.verdict) {
@@ -94,9 +102,16 @@ Verification Verifier::verify(const UsersSource& users, const Pipe& pipe, const 
     }
 
     static const PipeContext kNoContext;
-    const PipeCall call{users,       store_,      policy,
-                        guess.user,  guess.password, guess.pin_use,
-                        guess.now,   guess.client_address, guess.context ? *guess.context : kNoContext};
+    const PipeCall call{users,
+                        store_,
+                        policy,
+                        guess.user,
+                        guess.password,
+                        guess.pin_use,
+                        guess.now,
+                        guess.client_address,
+                        guess.context ? *guess.context : kNoContext,
+                        &capacity};
     ValidationResult result = pipe.check(call);
     v.compared = true;
     v.pipe = result.pipe[0] ? result.pipe : pipe.name();
@@ -114,19 +129,16 @@ Verification Verifier::verify(const UsersSource& users, const Pipe& pipe, const 
     // A failing store or users file is not the guesser's fault: nothing more is counted (the
     // guess itself was, by admission).
     if (v.verdict == Verdict::store_error || v.verdict == Verdict::store_full) return v;
-    // A program that failed or never ran compared nothing: the guess is given back, so an
-    // outage of the validator locks nobody out and uses up no attempt.
-    if (v.verdict == Verdict::pipe_error || v.verdict == Verdict::pipe_busy) {
-        if (!limits_.give_back(guess.attempt, guess.user, guess.address, admission)) {
-            v.state_not_recorded = true;
-            v.detail += "; could not give the guess back in the state store";
-        }
-        return v;
-    }
+    // A program that ran saw the code, whatever its exit: its failure counts as a wrong code
+    // (else a validator that reports wrong codes as errors would allow endless guessing). One
+    // that never started (or never got a slot) saw nothing: like a replay, the guess ends the
+    // attempt's retry and is given back to the user and the address.
+    const bool never_ran = v.verdict == Verdict::pipe_busy ||
+                           (v.verdict == Verdict::pipe_error && v.program && !v.program->started);
     // An expired delivered code was the right one: whoever sent it has the phone or mailbox.
     // Like a replay, it ends the attempt's retry but gives the user and address their guess.
     const FailureOutcome failure =
-        v.verdict == Verdict::replay || v.verdict == Verdict::expired
+        v.verdict == Verdict::replay || v.verdict == Verdict::expired || never_ran
             ? limits_.record_replay(guess.user, guess.address, admission)
             : limits_.record_failure(guess.user, guess.address, admission, guess.now);
     if (guess.attempt) v.attempts_left = failure.attempts_left;

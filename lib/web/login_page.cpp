@@ -90,7 +90,7 @@ const char* error_translation_key(std::string_view reason) {
         {"send_limit_reached", "otp_validation.send_limit_reached"},
         {"expired", "otp_validation.expired"},
         {"pipe_busy", "otp_validation.unavailable"},
-        {"pipe_error", "otp_validation.send_failed"},
+        {"pipe_error", "otp_validation.unavailable"},
     };
     for (const Entry& e : kKeys)
         if (e.reason == reason) return e.key;
@@ -190,9 +190,11 @@ private:
 
     std::string instructions_key() const {
         if (!m_.instructions_key.empty()) return m_.instructions_key;
-        if (m_.can_send_code)
-            return m_.ask_user ? "otp_validation.instructions_delivered_user"
-                               : "otp_validation.instructions_delivered";
+        if (m_.can_send_code) {
+            if (m_.ask_user && !m_.code_sent) return "otp_validation.instructions_delivered_user";
+            return m_.code_sent ? "otp_validation.instructions_delivered"
+                                : "otp_validation.instructions_delivered_send";
+        }
         return m_.ask_user ? "otp_validation.instructions_user" : "otp_validation.instructions";
     }
 
@@ -313,12 +315,11 @@ private:
     std::string send_button() const {
         if (!m_.can_send_code) return {};
         // formnovalidate: asking for a code must not require the code field to be filled in.
-        const bool first = m_.code_field_hidden;
+        const bool first = m_.code_field_hidden;  // the one thing to do: "Send code"
         return std::string("<button type=\"submit\" id=\"otp-send\" class=\"") +
                (first ? "primary" : "secondary") +
                "\" name=\"type\" value=\"send\" formnovalidate>" +
-               etr(first || !m_.can_send_code ? "otp_validation.send_code"
-                                              : "otp_validation.resend_code") +
+               etr(m_.code_sent ? "otp_validation.resend_code" : "otp_validation.send_code") +
                "</button>\n";
     }
 

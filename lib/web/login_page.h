@@ -75,6 +75,7 @@ struct PageModel {
     bool code_field_hidden = false;        // AuthType OTP + delivered: user name first, the
                                            //   code field once a code was sent
     bool user_fixed = false;               // the code went to this user: the field is read-only
+    bool code_sent = false;                // a code went out: "Send a new code", not "Send code"
     long long resend_wait = 0;             // seconds until a new code may be sent (notices)
     std::string csrf;                      // make_csrf_token(key, attempt_id)
     std::string start_url = ".otp/start";  // fetch and form target (relative to the page URL)

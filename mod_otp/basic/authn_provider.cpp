@@ -9,6 +9,7 @@
 
 #include "mod_otp/basic/linger.h"
 #include "mod_otp/config/dir_config.h"
+#include "mod_otp/config/section.h"
 #include "mod_otp/events/event_log.h"
 #include "mod_otp/events/verification_events.h"
 #include "mod_otp/http/clock.h"
@@ -79,12 +80,14 @@ authn_status check_password(request_rec* r, const char* user, const char* passwo
     if (linger > 0) {
         // The key covers the user's tokens as they are now: a user removed from the users
         // file, or whose secret changed, no longer matches any linger record.
-        // An exec pipe's users are the program's: its linger is keyed by the password alone.
+        // The record names the users, the pipe and, for an exec pipe (whose users are the
+        // program's), the protected section: a password lingers only where it was decided.
         const std::vector<otp::TokenRecord> tokens = index->tokens_for(user);
+        std::string scope = otp_users_scope(r->server, conf, *pipe) + "\n" + pipe->name();
+        if (!pipe->uses_tokens()) scope += "\n" + protected_section(r, conf).url_path;
         if (!tokens.empty() || !pipe->uses_tokens())
-            linger_key = linger_record_key(*state.linger_key,
-                                           conf->users_file ? conf->users_file : "", user,
-                                           password, r->useragent_ip, tokens);
+            linger_key = linger_record_key(*state.linger_key, scope, user, password,
+                                           r->useragent_ip, tokens);
         if (!linger_key.empty()) {
             switch (check_linger(state, store, linger_key)) {
                 case LingerCheck::error: {
@@ -107,7 +110,7 @@ authn_status check_password(request_rec* r, const char* user, const char* passwo
     }
 
     const std::string users_path(conf->users_file ? conf->users_file : "");
-    otp::Verifier verifier(store, otp_limit_policy(conf), users_path);
+    otp::Verifier verifier(store, otp_limit_policy(conf), otp_users_scope(r->server, conf, *pipe));
     otp::Guess guess;
     guess.user = user;
     guess.password = password;

@@ -13,7 +13,9 @@
 
 // `tokens` are the user's tokens now: their secrets and PINs go into the key, so a changed
 // token ends the linger.
-std::string linger_record_key(const otp::HmacSha256Key& secret, std::string_view users_file,
+// `scope` names where the password was accepted: the users (otp_users_scope), the pipe and,
+// for an exec pipe, the protected section, so no record lingers where another pipe decides.
+std::string linger_record_key(const otp::HmacSha256Key& secret, std::string_view scope,
                               std::string_view user, std::string_view password,
                               std::string_view client_address,
                               const std::vector<otp::TokenRecord>& tokens);

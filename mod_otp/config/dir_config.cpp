@@ -103,6 +103,12 @@ const otp::ExecPipe* otp_pre_pipe(server_rec* s, const otp_dir_config* conf) {
     return conf->pre_pipe_name ? otp_find_pipe(s, conf->pre_pipe_name) : nullptr;
 }
 
+std::string otp_users_scope(server_rec* s, const otp_dir_config* conf, const otp::Pipe& pipe) {
+    if (conf->users_file) return conf->users_file;
+    return std::string("pipe ") + pipe.name() + " of " +
+           (s->server_hostname ? s->server_hostname : "") + ":" + std::to_string(s->port);
+}
+
 bool otp_delivers_codes(const otp_dir_config* conf) {
     return !conf->pipe_name && conf->pipe == &otp::delivered_pipe();
 }

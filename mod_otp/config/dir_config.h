@@ -5,6 +5,8 @@
 
 #include <ap_expr.h>
 
+#include <string>
+
 #include "login/login_limits.h"
 #include "mod_otp/http/apache_headers.h"
 #include "users/users_file.h"
@@ -61,6 +63,10 @@ otp::OtpPolicy otp_policy(const otp_dir_config* conf);
 const otp::Pipe* otp_pipe(server_rec* s, const otp_dir_config* conf);
 // The location's OTPPrePipe, nullptr when none is set or the name is unknown.
 const otp::ExecPipe* otp_pre_pipe(server_rec* s, const otp_dir_config* conf);
+// What separates one set of users from another in the state store (lockouts, attempts,
+// delivered codes): the users file, or for an exec pipe without one, the pipe and the virtual
+// host that defines it (its users are the program's).
+std::string otp_users_scope(server_rec* s, const otp_dir_config* conf, const otp::Pipe& pipe);
 // Whether the location validates delivered codes.
 bool otp_delivers_codes(const otp_dir_config* conf);
 otp::UsersFileLayout otp_users_layout(const otp_dir_config* conf);

@@ -1,6 +1,10 @@
 #include "mod_otp/login/code_delivery.h"
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <memory>
+#include <thread>
 #include <utility>
 
 #include "mod_otp/events/event_log.h"
@@ -20,6 +24,16 @@ namespace {
 
 // How long after its lifetime a code is still recognised (and answered "expired").
 constexpr std::int64_t kExpiredNoticeSeconds = 900;
+
+// How long this process's recent sends took (a moving average, ms). An unknown user's job
+// holds its OTPPipeMaxConcurrent slot that long, so how busy the pipe is (pipe_busy) does not
+// tell known users from unknown ones.
+std::atomic<std::int64_t> g_send_millis{50};
+
+void remember_send_time(std::int64_t millis) {
+    const std::int64_t before = g_send_millis.load(std::memory_order_relaxed);
+    g_send_millis.store((7 * before + millis) / 8, std::memory_order_relaxed);
+}
 
 SendResult answer(SendAnswer what, std::int64_t retry_after = 0) { return {what, retry_after}; }
 
@@ -57,6 +71,7 @@ struct SendJob {
         request.lifetime = lifetime;
         request.context = &context;
         const otp::ProgramReport report = pipe->run(request);
+        remember_send_time(report.duration_ms);
         otp_report_program(origin, user, report);
         switch (otp::ExecPipe::send_outcome(report)) {
             case otp::SendOutcome::sent:
@@ -96,6 +111,11 @@ const char* send_error(SendAnswer what) {
             return "store_full";
     }
     return "pipe_error";
+}
+
+const char* send_page_error_key(SendAnswer what) {
+    return what == SendAnswer::pipe_error ? "otp_validation.send_failed"
+                                          : otp::error_translation_key(send_error(what));
 }
 
 int send_http_status(SendAnswer what) {
@@ -162,8 +182,13 @@ SendResult send_code(LoginRequest& login, const otp::LoginAttempt& attempt,
             return answer(SendAnswer::limit_reached, admitted.retry_after);
         case otp::SendAdmission::Verdict::locked:
             return answer(SendAnswer::locked, admitted.retry_after);
-        case otp::SendAdmission::Verdict::store_error:
-            return answer(store_failure(login.store));
+        case otp::SendAdmission::Verdict::store_error: {
+            const SendAnswer failure = store_failure(login.store);
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                          "user \"%s\": no code sent (%s): the send limits are unavailable",
+                          user.c_str(), send_error(failure));
+            return answer(failure);
+        }
     }
     const otp::OtpPolicy policy = otp_policy(login.conf);
     auto code = otp::generate_code(policy.delivered);
@@ -180,6 +205,8 @@ SendResult send_code(LoginRequest& login, const otp::LoginAttempt& attempt,
                     policy.delivered.lifetime + kExpiredNoticeSeconds) != otp::StoreStatus::ok) {
         otp::secure_wipe(*code);
         const SendAnswer failure = store_failure(login.store);
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "user \"%s\": no code sent (%s): the state "
+                      "store cannot hold the delivered code", user.c_str(), send_error(failure));
         otp_emit_request_event(r, otp::event::kStoreError, user,
                                {{"reason", "cannot store the delivered code"},
                                 {"error", send_error(failure)}});
@@ -196,10 +223,15 @@ SendResult send_code(LoginRequest& login, const otp::LoginAttempt& attempt,
         job->lifetime = policy.delivered.lifetime;
     }
     otp::secure_wipe(*code);
-    // An unknown user's job only gives its slot back: the request does the same work either
-    // way, and what the worker does afterwards cannot be seen in the answer.
-    const bool queued = otp_state().sender.submit([job, known] {
-        if (known) job->run();
+    // An unknown user's job only holds its slot as long as a send takes: the request does the
+    // same work either way, and what the worker does afterwards is not seen in the answer.
+    const std::int64_t hold_ms = std::min(g_send_millis.load(std::memory_order_relaxed),
+                                          pre_pipe->timeout_ms());
+    const bool queued = otp_state().sender.submit([job, known, hold_ms] {
+        if (known)
+            job->run();
+        else
+            std::this_thread::sleep_for(std::chrono::milliseconds(hold_ms));
     });
     if (!queued) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "OTPPrePipe %s: cannot start a sender thread",

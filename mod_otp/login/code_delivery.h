@@ -20,6 +20,8 @@ struct SendResult {
 
 // The machine-readable reason of a send that did not happen ("resend_too_soon", ...).
 const char* send_error(SendAnswer answer);
+// The page's message for it (a failing sender says the code could not be sent).
+const char* send_page_error_key(SendAnswer answer);
 // Its HTTP status: 429 for the limits and locks, 503 for busy or failing dependencies.
 int send_http_status(SendAnswer answer);
 

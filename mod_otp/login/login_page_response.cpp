@@ -74,6 +74,7 @@ int serve_page(LoginRequest& login, const otp::LoginAttempt& attempt, Endpoint a
         // AuthType OTP asks for the user name first; the code field comes once a code went out.
         model.code_field_hidden = model.ask_user && !options.code_sent;
         model.user_fixed = model.ask_user && options.code_sent;
+        model.code_sent = options.code_sent;
         model.resend_wait = options.retry_after > 0 ? options.retry_after : 0;
     }
     model.attempts_left = options.attempts_left;
@@ -93,6 +94,22 @@ int serve_page(LoginRequest& login, const otp::LoginAttempt& attempt, Endpoint a
     return send_body(r, options.status, "text/html; charset=utf-8", html);
 }
 
+namespace {
+
+// Whether the request is a person opening the page: not a JSON client, not an image or
+// script another page embeds, not a cross-site request. Only then does the page send a code
+// by itself; otherwise "Send code" does (a stray request must not replace the code the person
+// is typing, nor cost a text message).
+bool page_navigation(request_rec* r) {
+    if (wants_json(r)) return false;
+    const char* dest = apr_table_get(r->headers_in, "Sec-Fetch-Dest");
+    if (dest && strcasecmp(dest, "document") != 0) return false;
+    const char* site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
+    return !site || !strcasecmp(site, "same-origin") || !strcasecmp(site, "none");
+}
+
+}  // namespace
+
 int require_login(LoginRequest& login) {
     request_rec* r = login.r;
     std::string bound = login.mode == Mode::second_factor && r->user ? r->user : "";
@@ -105,7 +122,7 @@ int require_login(LoginRequest& login) {
         // could not send another for kResendInterval seconds.
         auto recent = read_attempt_cookie(login);
         if (recent && recent->bound_user == bound && now - recent->created < otp::kResendInterval &&
-            !wants_json(r)) {
+            page_navigation(r)) {
             PageOptions options;
             options.code_sent = true;
             options.notice_key = "otp_validation.code_sent";
@@ -124,14 +141,14 @@ int require_login(LoginRequest& login) {
     }
     otp_emit_request_event(r, otp::event::kAttemptStarted, bound, {});
     PageOptions options;
-    if (login.delivers_codes() && login.mode == Mode::second_factor) {
+    if (login.delivers_codes() && login.mode == Mode::second_factor && page_navigation(r)) {
         // The first factor named the user: the code goes out with the page.
         const SendResult sent = send_code(login, *attempt, bound);
         options.code_sent = sent.answer == SendAnswer::sent;
         if (sent.answer == SendAnswer::sent) {
             options.notice_key = "otp_validation.code_sent";
         } else {
-            options.error_key = otp::error_translation_key(send_error(sent.answer));
+            options.error_key = send_page_error_key(sent.answer);
             options.retry_after = sent.retry_after;
         }
     }

@@ -34,9 +34,10 @@ LoginRequest::LoginRequest(request_rec* req, Mode m)
       store(store_handle.get()),
       realm(session_realm(req, conf)),
       limits_policy(otp_limit_policy(conf)),
-      verifier(store, limits_policy, conf->users_file ? conf->users_file : ""),
-      limits(verifier.limits()),
-      pipe(otp_pipe(req->server, conf)) {}
+      pipe(otp_pipe(req->server, conf)),
+      verifier(store, limits_policy,
+               pipe ? otp_users_scope(req->server, conf, *pipe) : std::string()),
+      limits(verifier.limits()) {}
 
 std::string LoginRequest::csrf_key() const {
     const std::string key = otp_session_key(r->server);
@@ -53,8 +54,10 @@ bool LoginRequest::configured() const {
     }
     if (delivers_codes() != (conf->pre_pipe_name != nullptr)) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "OTP login for %s: OTPValidationPipe delivered and OTPPrePipe go together",
-                      r->uri);
+                      "OTP login for %s: OTPValidationPipe delivered and OTPPrePipe go together "
+                      "(OTPValidationPipe at %s, OTPPrePipe at %s)",
+                      r->uri, conf->pipe_where ? conf->pipe_where : "(default)",
+                      conf->pre_pipe_where ? conf->pre_pipe_where : "(none)");
         return false;
     }
     if (conf->pre_pipe_name && !otp_pre_pipe(r->server, conf)) {

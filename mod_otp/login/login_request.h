@@ -32,9 +32,9 @@ struct LoginRequest {
     otp::StateStore& store;  // store_handle's
     SessionRealm realm;
     otp::LimitPolicy limits_policy;
+    const otp::Pipe* pipe;     // OTPValidationPipe; nullptr: an unknown OTPPipe (configured())
     otp::Verifier verifier;
     otp::LoginLimits& limits;  // the verifier's: attempts are created and found here
-    const otp::Pipe* pipe;     // OTPValidationPipe; nullptr: an unknown OTPPipe (configured())
 
     LoginRequest(request_rec* req, Mode m);
 

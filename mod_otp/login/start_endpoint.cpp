@@ -22,6 +22,7 @@ struct StartAnswer {
     std::int64_t retry_after = 0;
     std::string redirect;
     bool sent = false;  // {"type":"send"} succeeded: {"status":"SENT"}
+    const char* page_error_key = nullptr;  // the page's message when not the error's own
 };
 
 StartAnswer refuse(int status, std::string error, int attempts_left = -1,
@@ -80,7 +81,8 @@ int answer_start(LoginRequest& login, bool form, const otp::LoginAttempt* attemp
     }
     PageOptions options;
     options.status = answer.status;
-    options.error_key = otp::error_translation_key(answer.error);
+    options.error_key =
+        answer.page_error_key ? answer.page_error_key : otp::error_translation_key(answer.error);
     options.attempts_left = answer.attempts_left;
     // A refused resend leaves the attempt open; every other 429 ends it.
     options.disabled = answer.status == HTTP_TOO_MANY_REQUESTS &&
@@ -181,11 +183,12 @@ int answer_send(LoginRequest& login, bool form, otp::LoginAttempt& attempt,
         }
     }
     const SendResult sent = send_code(login, attempt, user);
-    if (sent.answer != SendAnswer::sent)
-        return answer_start(login, form, &attempt,
-                            refuse(send_http_status(sent.answer), send_error(sent.answer), -1,
-                                   sent.retry_after),
-                            user);
+    if (sent.answer != SendAnswer::sent) {
+        StartAnswer refused = refuse(send_http_status(sent.answer), send_error(sent.answer), -1,
+                                     sent.retry_after);
+        refused.page_error_key = send_page_error_key(sent.answer);
+        return answer_start(login, form, &attempt, refused, user);
+    }
     StartAnswer answer;
     answer.sent = true;
     answer.retry_after = sent.retry_after;

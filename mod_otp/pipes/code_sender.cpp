@@ -1,24 +1,23 @@
 #include "mod_otp/pipes/code_sender.h"
 
-#include <thread>
-
 bool CodeSender::submit(Job job) noexcept {
     try {
         std::unique_lock<std::mutex> lock(mutex_);
         if (stopping_) return false;
-        jobs_.push_back(std::move(job));
-        if (jobs_.size() > idle_) {  // every idle worker has a job already
-            // Detached: a worker lives as long as the process (it only waits between jobs).
-            std::thread(&CodeSender::work, this).detach();
+        if (jobs_.size() + 1 > idle_) {
+            // Every idle worker has a job already: one more. Started before the job is queued,
+            // so a thread that cannot start leaves the queue as it was. It waits for the lock
+            // this call holds.
+            threads_.reserve(threads_.size() + 1);
+            threads_.emplace_back(&CodeSender::work, this);
             ++workers_;
             ++idle_;
         }
+        jobs_.push_back(std::move(job));
         lock.unlock();
         wake_.notify_one();
         return true;
     } catch (...) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (!jobs_.empty()) jobs_.pop_back();
         return false;
     }
 }
@@ -50,11 +49,22 @@ void CodeSender::work() {
 
 void CodeSender::drain(std::chrono::milliseconds max_wait) noexcept {
     try {
-        std::unique_lock<std::mutex> lock(mutex_);
-        done_.wait_for(lock, max_wait, [this] { return jobs_.empty() && running_ == 0; });
-        stopping_ = true;
-        lock.unlock();
+        std::vector<std::thread> threads;
+        bool finished = false;
+        {
+            std::unique_lock<std::mutex> lock(mutex_);
+            finished = done_.wait_for(lock, max_wait,
+                                      [this] { return jobs_.empty() && running_ == 0; });
+            stopping_ = true;
+            threads.swap(threads_);
+        }
         wake_.notify_all();
+        for (std::thread& thread : threads) {
+            if (finished)
+                thread.join();  // idle workers leave at once
+            else
+                thread.detach();  // one is stuck in a job: it ends with the process
+        }
     } catch (...) {
     }
 }

@@ -10,6 +10,8 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <thread>
+#include <vector>
 
 class CodeSender {
 public:
@@ -22,9 +24,12 @@ public:
     // Queues `job` for a worker; false when no worker can be started (no thread, no memory).
     // Never blocks on a running job and never throws.
     bool submit(Job job) noexcept;
-    // Waits until every queued and running job is done, at most `max_wait`; then new jobs are
-    // refused. For the child's exit: a send in flight is finished, not cut off.
+    // Waits until every queued and running job is done, at most `max_wait`, then stops and
+    // joins the workers; new jobs are refused from then on. For the child's exit: a send in
+    // flight is finished, not cut off. (max_wait should exceed the longest OTPPipeTimeout: a
+    // worker still running a job after it is left to end with the process.)
     void drain(std::chrono::milliseconds max_wait) noexcept;
+    ~CodeSender() { drain(std::chrono::milliseconds(0)); }
 
 private:
     void work();
@@ -33,6 +38,7 @@ private:
     std::condition_variable wake_;  // a job was queued, or the sender stops
     std::condition_variable done_;  // a job ended
     std::deque<Job> jobs_;
+    std::vector<std::thread> threads_;
     unsigned workers_ = 0;
     unsigned idle_ = 0;
     unsigned running_ = 0;

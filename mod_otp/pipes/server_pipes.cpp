@@ -125,24 +125,33 @@ const otp_dir_config* otp_section(ap_conf_vector_t* section) {
     return static_cast<const otp_dir_config*>(ap_get_module_config(section, &otp_module));
 }
 
-// Every section of `s` whose configuration httpd keeps: <Directory>, <Location> and the
-// <Files> and <If> inside them.
+// Every section of `s` whose configuration httpd keeps: <Directory>, <Location>, and the
+// <Files> and <If> inside them and at the server's top level, however deeply nested.
 std::vector<ap_conf_vector_t*> sections_of(server_rec* s) {
     std::vector<ap_conf_vector_t*> sections;
+    std::vector<ap_conf_vector_t*> pending;
     auto* core = static_cast<core_server_config*>(ap_get_core_module_config(s->module_config));
-    auto add_nested = [&sections](ap_conf_vector_t* section) {
-        sections.push_back(section);
-        auto* dir = static_cast<core_dir_config*>(ap_get_core_module_config(section));
-        for (apr_array_header_t* nested : {dir->sec_file, dir->sec_if}) {
-            if (!nested) continue;
-            for (int i = 0; i < nested->nelts; ++i)
-                sections.push_back(reinterpret_cast<ap_conf_vector_t**>(nested->elts)[i]);
-        }
-    };
     for (apr_array_header_t* list : {core->sec_dir, core->sec_url}) {
         if (!list) continue;
         for (int i = 0; i < list->nelts; ++i)
-            add_nested(reinterpret_cast<ap_conf_vector_t**>(list->elts)[i]);
+            pending.push_back(reinterpret_cast<ap_conf_vector_t**>(list->elts)[i]);
+    }
+    // The server's own <Files> and <If> hang off its defaults, which are checked apart.
+    auto add_nested = [&pending](ap_conf_vector_t* section) {
+        auto* dir = static_cast<core_dir_config*>(ap_get_core_module_config(section));
+        if (!dir) return;
+        for (apr_array_header_t* nested : {dir->sec_file, dir->sec_if}) {
+            if (!nested) continue;
+            for (int i = 0; i < nested->nelts; ++i)
+                pending.push_back(reinterpret_cast<ap_conf_vector_t**>(nested->elts)[i]);
+        }
+    };
+    add_nested(s->lookup_defaults);
+    while (!pending.empty()) {
+        ap_conf_vector_t* section = pending.back();
+        pending.pop_back();
+        sections.push_back(section);
+        add_nested(section);
     }
     return sections;
 }

@@ -99,7 +99,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 const std::string typed = (op[6] & 2) && m.charset == CodeCharset::alphanumeric
                                               ? lower(m.code)
                                               : m.code;
-                const CodeCheck got = codes.check("scope", kUsers[user], typed, m.charset, now, take);
+                DeliveredCodePolicy checking;
+                checking.charset = m.charset;
+                checking.lifetime = 64;
+                checking.uses = 4;
+                const CodeCheck got = codes.check("scope", kUsers[user], typed, checking, now, take);
                 const bool live = now < m.expires && m.taken < m.uses;
                 const CodeCheck want = live ? CodeCheck::accepted : CodeCheck::expired;
                 FUZZ_CHECK(got == want, "own code: got %d want %d (taken %u of %u, %lld s left)",
@@ -117,7 +121,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                   normalize_typed_code(other, found->second.charset) ==
                                       found->second.code;
                 if (same) break;
-                const CodeCheck got = codes.check("scope", kUsers[user], other, charset, now);
+                DeliveredCodePolicy checking;
+                checking.charset = charset;
+                const CodeCheck got = codes.check("scope", kUsers[user], other, checking, now);
                 FUZZ_CHECK(got == CodeCheck::invalid, "a wrong code got %d", static_cast<int>(got));
                 break;
             }
@@ -127,8 +133,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 if (found == model.end()) break;
                 auto mine = model.find(user);
                 if (mine != model.end() && mine->second.code == found->second.code) break;
+                DeliveredCodePolicy checking;
+                checking.charset = found->second.charset;
                 const CodeCheck got =
-                    codes.check("scope", kUsers[user], found->second.code, found->second.charset, now);
+                    codes.check("scope", kUsers[user], found->second.code, checking, now);
                 FUZZ_CHECK(got == CodeCheck::invalid, "another user's code got %d",
                            static_cast<int>(got));
                 break;

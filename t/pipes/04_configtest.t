@@ -72,6 +72,10 @@ my @bad = (
     ['', 'OTPDeliveredCode 6 hex', qr/OTPDeliveredCode: unknown charset 'hex'/, 'OTPDeliveredCode'],
     ['', 'OTPDeliveredLifetime 0', qr/OTPDeliveredLifetime: '0' is not a whole number from 1 to 86400/, 'OTPDeliveredLifetime'],
     ['', 'OTPDeliveredUses 0', qr/OTPDeliveredUses: '0' is not a whole number from 1 to 100/, 'OTPDeliveredUses'],
+    # Sections at any depth: top-level <Files> and <If>, <If> inside <If> inside <Location>.
+    ["<Files x.html>\nOTPValidationPipe nosuchpipe\n</Files>", '', qr/OTPValidationPipe nosuchpipe: no such pipe/, 'OTPValidationPipe nosuchpipe'],
+    ["<If \"true\">\nOTPValidationPipe delivered\n</If>", '', qr/OTPValidationPipe delivered needs OTPPrePipe/, 'OTPValidationPipe delivered'],
+    ['', "<If \"true\">\n<If \"true\">\nOTPValidationPipe deep\n</If>\n</If>", qr/OTPValidationPipe deep: no such pipe/, 'OTPValidationPipe deep'],
 );
 plan tests => 3 * @bad + 6;
 

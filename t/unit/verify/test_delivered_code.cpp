@@ -8,9 +8,12 @@
 #include <thread>
 #include <vector>
 
+#include <sys/mman.h>
+
 #include "cmocka_wrap.h"
 #include "crypto/digest.h"
 #include "login/login_limits.h"
+#include "store/shared_table_store.h"
 #include "verify/delivered_code.h"
 
 using namespace otp;
@@ -85,29 +88,38 @@ static void checks(void**) {
     DeliveredCodes codes(store, test_key());
     const auto p = policy(6, CodeCharset::numeric, 300, 1);
     codes.issue("users", "alice", "482913", p, kNow, 1200);
-    assert_check(codes.check("users", "alice", "482914", p.charset, kNow), invalid);
-    assert_check(codes.check("users", "bob", "482913", p.charset, kNow), invalid);
-    assert_check(codes.check("other-users-file", "alice", "482913", p.charset, kNow), invalid);
+    assert_check(codes.check("users", "alice", "482914", p, kNow), invalid);
+    assert_check(codes.check("users", "bob", "482913", p, kNow), invalid);
+    assert_check(codes.check("other-users-file", "alice", "482913", p, kNow), invalid);
     // Compare only (an unknown user's path): no use is taken.
-    assert_check(codes.check("users", "alice", "482913", p.charset, kNow, false), accepted);
-    assert_check(codes.check("users", "alice", "482913", p.charset, kNow + 10), accepted);
+    assert_check(codes.check("users", "alice", "482913", p, kNow, false), accepted);
+    assert_check(codes.check("users", "alice", "482913", p, kNow + 10), accepted);
     // Used up: the right code again is "expired", a wrong one still "invalid".
-    assert_check(codes.check("users", "alice", "482913", p.charset, kNow + 11), expired);
-    assert_check(codes.check("users", "alice", "000000", p.charset, kNow + 11), invalid);
+    assert_check(codes.check("users", "alice", "482913", p, kNow + 11), expired);
+    assert_check(codes.check("users", "alice", "000000", p, kNow + 11), invalid);
 
     // Expired by time, and told so while the record lasts.
     codes.issue("users", "bob", "111222", p, kNow, 1200);
-    assert_check(codes.check("users", "bob", "111222", p.charset, kNow + 300), expired);
+    assert_check(codes.check("users", "bob", "111222", p, kNow + 300), expired);
 
     // A new code replaces the previous one.
     codes.issue("users", "carl", "123123", p, kNow, 1200);
     codes.issue("users", "carl", "456456", p, kNow + 1, 1200);
-    assert_check(codes.check("users", "carl", "123123", p.charset, kNow + 2), invalid);
-    assert_check(codes.check("users", "carl", "456456", p.charset, kNow + 2), accepted);
+    assert_check(codes.check("users", "carl", "123123", p, kNow + 2), invalid);
+    assert_check(codes.check("users", "carl", "456456", p, kNow + 2), accepted);
+
+    // Checked where the policy is stricter than where the code was issued: the stricter holds.
+    const auto generous = policy(6, CodeCharset::numeric, 3600, 5);
+    codes.issue("users", "erin", "909090", generous, kNow, 4000);
+    assert_check(codes.check("users", "erin", "909090", p, kNow + 301), expired);  // 300 s here
+    codes.issue("users", "fred", "808080", generous, kNow, 4000);
+    assert_check(codes.check("users", "fred", "808080", p, kNow), accepted);
+    assert_check(codes.check("users", "fred", "808080", p, kNow), expired);  // 1 use here
+    assert_check(codes.check("users", "fred", "808080", generous, kNow), accepted);
 
     // A record that is not ours is a store error, never an acceptance.
     store.put(DeliveredCodes::record_name("users", "dora"), "garbage", 100);
-    assert_check(codes.check("users", "dora", "123456", p.charset, kNow), store_error);
+    assert_check(codes.check("users", "dora", "123456", p, kNow), store_error);
 }
 
 static void alphanumeric_codes_ignore_case(void**) {
@@ -116,9 +128,9 @@ static void alphanumeric_codes_ignore_case(void**) {
     DeliveredCodes codes(store, test_key());
     const auto p = policy(8, CodeCharset::alphanumeric, 300, 2);
     codes.issue("users", "alice", "K7P2XQ9M", p, kNow, 1200);
-    assert_check(codes.check("users", "alice", "k7p2xq9m", p.charset, kNow), accepted);
-    assert_check(codes.check("users", "alice", "K7p2Xq9M", p.charset, kNow), accepted);
-    assert_check(codes.check("users", "alice", "K7P2XQ9M", p.charset, kNow), expired);
+    assert_check(codes.check("users", "alice", "k7p2xq9m", p, kNow), accepted);
+    assert_check(codes.check("users", "alice", "K7p2Xq9M", p, kNow), accepted);
+    assert_check(codes.check("users", "alice", "K7P2XQ9M", p, kNow), expired);
     assert_string_equal(normalize_typed_code("abc123", CodeCharset::numeric).c_str(), "abc123");
 }
 
@@ -134,7 +146,7 @@ static void uses_are_taken_atomically(void**) {
     std::vector<std::thread> threads;
     for (int i = 0; i < 32; ++i)
         threads.emplace_back([&] {
-            switch (codes.check("users", "alice", "777888", p.charset, now)) {
+            switch (codes.check("users", "alice", "777888", p, now)) {
                 case CodeCheck::accepted: ++accepted; break;
                 case CodeCheck::expired: ++expired; break;
                 default: ++other; break;
@@ -205,6 +217,53 @@ static void sends_per_address(void**) {
     LoginLimits unlimited(store, lp, "users");
     const LoginAttempt other = *unlimited.create_attempt("", "/app/", kNow);
     assert_int_equal(static_cast<int>(unlimited.admit_send(other, "user10", "203.0.113.9", kNow).verdict), send);
+    // A locked client address is sent nothing.
+    store.put(record_key(limits.address_key("192.0.2.7"), "addr-lock"), std::to_string(kNow + 60), 60);
+    const SendAdmission locked = limits.admit_send(attempt, "user11", "192.0.2.7", kNow);
+    assert_int_equal(static_cast<int>(locked.verdict), static_cast<int>(SendAdmission::Verdict::locked));
+    assert_int_equal(locked.retry_after, 60);
+}
+
+// One user gets at most kMaxSendsPerUserPerDay codes a day, however patiently asked for.
+static void sends_per_user_per_day(void**) {
+    MemoryStateStore store;
+    LoginLimits limits(store, LimitPolicy(), "users");
+    std::int64_t now = kNow;
+    int sent = 0;
+    for (int i = 0; i < kMaxSendsPerUserPerDay + 3; ++i, now += kResendInterval + 1) {
+        store.set_now(now);
+        const LoginAttempt attempt = *limits.create_attempt("", "/app/", now);
+        const SendAdmission a = limits.admit_send(attempt, "alice", "", now);
+        if (a.verdict == SendAdmission::Verdict::send) ++sent;
+        else assert_int_equal(static_cast<int>(a.verdict), static_cast<int>(SendAdmission::Verdict::limit_reached));
+    }
+    assert_int_equal(sent, kMaxSendsPerUserPerDay);
+}
+
+// The default store's values are at most 96 bytes: the largest record (the largest numbers a
+// policy allows, far-future times) must fit it, and work there as in memory.
+static void records_fit_the_shared_table(void**) {
+    const std::size_t bytes = SharedTableGeometry::header_bytes() + 256 * SharedTableGeometry::kSlotBytes;
+    void* memory = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    assert_true(memory != MAP_FAILED);
+    std::string error;
+    assert_true(SharedTableStore::format(memory, bytes, &error));
+    {
+        SharedTableStore store(memory, 1000);
+        const std::int64_t far = 4102444800;  // 2100-01-01
+        store.set_now(far);
+        DeliveredCodes codes(store, test_key());
+        const auto widest = policy(kMaxDeliveredLength, CodeCharset::alphanumeric, 86400, 100);
+        assert_int_equal(static_cast<int>(codes.issue("/etc/apache2/otp/users.oath", "alice",
+                                                      "ABCDEFGHJKMNPQRS", widest, far, 86400 + 900)),
+                         static_cast<int>(StoreStatus::ok));
+        for (int i = 0; i < 100; ++i)
+            assert_check(codes.check("/etc/apache2/otp/users.oath", "alice", "abcdefghjkmnpqrs",
+                                     widest, far), accepted);
+        assert_check(codes.check("/etc/apache2/otp/users.oath", "alice", "ABCDEFGHJKMNPQRS",
+                                 widest, far), expired);
+    }
+    munmap(memory, bytes);
 }
 
 int main() {
@@ -216,6 +275,8 @@ int main() {
         cmocka_unit_test(uses_are_taken_atomically),
         cmocka_unit_test(send_limits),
         cmocka_unit_test(sends_per_address),
+        cmocka_unit_test(sends_per_user_per_day),
+        cmocka_unit_test(records_fit_the_shared_table),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -140,6 +140,7 @@ static void signals_and_timeouts_are_pipe_errors(void**) {
 
 static void busy_refuses_without_running(void**) {
     Fixture f;
+    f.limits.lockout = false;
     ConcurrencyLimit limit(1);
     const std::string marker = f.dir + "/ran";
     ExecPipe pipe("p", spec(script(f.dir, "p", "touch '" + marker + "'\nexit 0\n")), limit);
@@ -166,17 +167,33 @@ static void the_code_never_reaches_stderr_lines(void**) {
     assert_true(v.program->stderr_lines[0].find("[redacted]") != std::string::npos);
 }
 
-// A pipe error counts the guess (admission did) but records no failure: no lockout comes of a
-// program that is down. An expired delivered code ends the attempt's retry like a replay.
+// A program that ran saw the code: its failure counts like a wrong code (three lock the user
+// here). One that could not start saw nothing: no lockout comes of it. An expired delivered
+// code ends the attempt's retry like a replay.
 static void how_the_verifier_counts(void**) {
     Fixture f;
     ConcurrencyLimit limit(4);
     ExecPipe broken("broken", spec(script(f.dir, "broken", "exit 3\n")), limit);
-    for (int i = 0; i < 5; ++i) assert_verdict(f.verify(broken, "alice", "123456"), pipe_error);
+    for (int i = 0; i < 3; ++i) assert_verdict(f.verify(broken, "zed", "123456"), pipe_error);
+    assert_verdict(f.verify(broken, "zed", "123456"), locked);
+    ExecPipe missing("missing", spec(f.dir + "/no-such-program"), limit);
+    for (int i = 0; i < 5; ++i) {
+        const Verification v = f.verify(missing, "bob", "123456");
+        assert_verdict(v, pipe_error);
+        assert_false(v.program->started);
+    }
     LoginLimits probe(f.store, f.limits, f.users_path);
     std::string lock;
-    assert_int_equal(static_cast<int>(f.store.get(record_key(probe.user_key("alice"), "lock"), &lock)),
+    assert_int_equal(static_cast<int>(f.store.get(record_key(probe.user_key("bob"), "lock"), &lock)),
                      static_cast<int>(StoreStatus::not_found));
+    // pipe_busy is answered before admission: the attempt keeps its retries.
+    ConcurrencyLimit one(1);
+    ExecPipe busy("busy", spec(script(f.dir, "ok", "exit 0\n")), one);
+    LoginAttempt fresh = *probe.create_attempt("", "/app/", kNow);
+    auto held = one.try_acquire();
+    for (int i = 0; i < 4; ++i) assert_verdict(f.verify(busy, "carl", "123456", &fresh), pipe_busy);
+    held.reset();
+    assert_verdict(f.verify(busy, "carl", "123456", &fresh), accepted);
 
     const HmacSha256Key key(std::string(32, 'k'));
     f.context.code_key = &key;

@@ -183,6 +183,9 @@ void test_alphanumeric(void**) {
 void test_send_code(void**) {
     PageModel m = base_model();
     m.can_send_code = true;
+    expect_contains(render(m), ">Send code</button>");
+    expect_contains(render(m), "Send code\xE2\x80\x9D and enter the code you receive.");
+    m.code_sent = true;
     const std::string page = render(m);
     const std::string send = tag_of(page, "otp-send");
     expect_contains(send, "type=\"submit\"");
@@ -217,6 +220,7 @@ void test_delivered_steps(void**) {
 
     m.code_field_hidden = false;
     m.user_fixed = true;
+    m.code_sent = true;
     m.user = "alice";
     m.alphanumeric = false;
     m.error_key = "otp_validation.resend_too_soon";
