@@ -9,7 +9,7 @@ use File::Spec;
 use FindBin;
 use MIME::Base64 qw(encode_base64);
 
-our @EXPORT_OK = qw(write_files post_start read_events slurp totp hotp basic_get users_file_line var_dir server_log_since
+our @EXPORT_OK = qw(write_files post_json post_start read_events slurp totp hotp basic_get users_file_line var_dir server_log_since
                     write_users_files wait_for_fresh_step parallel_statuses events_since
                     codes_used remember_code new_client start_json url_of write_standalone_conf
                     standalone_dir free_port start_standalone stop_standalone %SECRET %PIN);
@@ -194,17 +194,23 @@ sub write_files {
     }
 }
 
-# POST {"type":"start","data":{"user":…,"otp":…}} to the start endpoint at `url` (a server of
-# the test's own); returns (response, decoded body or {}).
-sub post_start {
-    my ($ua, $url, $user, $otp) = @_;
+# POST `body` (a Perl structure) as JSON to `url` (a server of the test's own); returns
+# (response, decoded body or {}).
+sub post_json {
+    my ($ua, $url, $body) = @_;
     require JSON::PP;
     require HTTP::Request;
     my $req = HTTP::Request->new(POST => $url);
     $req->header('Content-Type' => 'application/json', Accept => 'application/json');
-    $req->content(JSON::PP::encode_json({type => 'start', data => {user => $user, otp => $otp}}));
+    $req->content(JSON::PP::encode_json($body));
     my $res = $ua->request($req);
     return ($res, eval { JSON::PP::decode_json($res->content) } // {});
+}
+
+# POST {"type":"start","data":{"user":…,"otp":…}} to the start endpoint at `url`.
+sub post_start {
+    my ($ua, $url, $user, $otp) = @_;
+    return post_json($ua, $url, {type => 'start', data => {user => $user, otp => $otp}});
 }
 
 # A file's whole content, or '' when it does not exist (yet).

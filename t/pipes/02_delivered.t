@@ -14,7 +14,7 @@ use HTTP::Request;
 use MIME::Base64 qw(encode_base64);
 use Digest::SHA qw(sha1);
 use Time::HiRes qw(sleep time);
-use OTPTest qw(write_files read_events slurp write_standalone_conf standalone_dir free_port
+use OTPTest qw(write_files post_json post_start read_events slurp write_standalone_conf standalone_dir free_port
                start_standalone stop_standalone new_client);
 
 plan tests => 69;
@@ -101,16 +101,8 @@ END
 my $base = "http://127.0.0.1:$port";
 start_standalone($dir, new_client(), "$base/sms/");
 
-sub post_json {
-    my ($ua, $path, $body, @headers) = @_;
-    my $req = HTTP::Request->new(POST => "$base$path");
-    $req->header('Content-Type' => 'application/json', Accept => 'application/json', @headers);
-    $req->content(encode_json($body));
-    my $res = $ua->request($req);
-    return ($res, eval { decode_json($res->content) } // {});
-}
-sub send_code { my ($ua, $loc, $user) = @_; return post_json($ua, "$loc/.otp/start", {type => 'send', data => { defined $user ? (user => $user) : () }}) }
-sub start { my ($ua, $loc, $user, $otp) = @_; return post_json($ua, "$loc/.otp/start", {type => 'start', data => {user => $user, otp => $otp}}) }
+sub send_code { my ($ua, $loc, $user) = @_; return post_json($ua, "$base$loc/.otp/start", {type => 'send', data => { defined $user ? (user => $user) : () }}) }
+sub start { my ($ua, $loc, $user, $otp) = @_; return post_start($ua, "$base$loc/.otp/start", $user, $otp) }
 # The newest request the sender got for `user` (waits for it up to 5 s); undef if none.
 sub sent_to {
     my ($user, $after) = @_;

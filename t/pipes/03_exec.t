@@ -13,7 +13,7 @@ use JSON::PP;
 use HTTP::Request;
 use IO::Socket::INET;
 use Time::HiRes qw(sleep time);
-use OTPTest qw(write_files read_events slurp write_standalone_conf standalone_dir free_port
+use OTPTest qw(write_files post_start read_events slurp write_standalone_conf standalone_dir free_port
                start_standalone stop_standalone new_client parallel_statuses);
 
 plan tests => 38;
@@ -78,12 +78,9 @@ start_standalone($dir, new_client(), "$base/ok/index.html");
 
 sub start {
     my ($loc, $user, $otp) = @_;
-    my $req = HTTP::Request->new(POST => "$base/$loc/.otp/start");
-    $req->header('Content-Type' => 'application/json', Accept => 'application/json');
-    $req->content(encode_json({type => 'start', data => {user => $user, otp => $otp}}));
     my $t0 = time;
-    my $res = new_client()->request($req);
-    return ($res->code, eval { decode_json($res->content) } // {}, time - $t0);
+    my ($res, $body) = post_start(new_client(), "$base/$loc/.otp/start", $user, $otp);
+    return ($res->code, $body, time - $t0);
 }
 
 my ($code, $body) = start('ok', 'alice', '123456');
