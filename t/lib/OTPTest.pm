@@ -247,6 +247,15 @@ sub free_port {
     return $probe->sockport;
 }
 
+# Servers started by start_standalone and not stopped yet (dir => PID): a test that dies
+# half-way still stops them when it exits. The PID is kept, not re-read: File::Temp may have
+# removed the directory, pid file and all, by then.
+my %running_standalone;
+END {
+    local $?;
+    kill 'TERM', $_ for values %running_standalone;
+}
+
 # Starts httpd on $dir/httpd.conf and waits until `ready_url` answers 401 through `ua`.
 sub start_standalone {
     my ($dir, $ua, $ready_url) = @_;
@@ -255,7 +264,10 @@ sub start_standalone {
     system(Apache::Test::vars('httpd'), '-f', "$dir/httpd.conf", '-k', 'start') == 0
         or die 'httpd did not start';
     for (1 .. 50) {
-        return 1 if $ua->get($ready_url)->code == 401;
+        if ($ua->get($ready_url)->code == 401) {
+            if (open my $fh, '<', "$dir/httpd.pid") { chomp(my $pid = <$fh>); $running_standalone{$dir} = $pid }
+            return 1;
+        }
         select undef, undef, undef, 0.1;
     }
     die "httpd on $dir did not answer";
@@ -264,6 +276,7 @@ sub start_standalone {
 # Stops the server by the PID in its pid file; true when it is gone.
 sub stop_standalone {
     my ($dir) = @_;
+    delete $running_standalone{$dir};
     open my $fh, '<', "$dir/httpd.pid" or die "no pid file in $dir";
     chomp(my $pid = <$fh>);
     kill 'TERM', $pid;
