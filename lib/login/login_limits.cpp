@@ -270,19 +270,12 @@ FailureOutcome LoginLimits::record_failure(std::string_view user, std::string_vi
 FailureOutcome LoginLimits::record_replay(std::string_view user, std::string_view address,
                                           const Admission& admission) {
     FailureOutcome outcome = attempt_outcome(admission);
-    outcome.store_ok = give_back_user_guess(user, address, admission);
-    return outcome;
-}
-
-bool LoginLimits::give_back_user_guess(std::string_view user, std::string_view address,
-                                       const Admission& admission) {
-    FailureOutcome outcome;
     if (admission.user_guesses > 0)
         outcome.store_ok &= store_.decrement(record_key(user_key(user), "guesses")).has_value();
     if (admission.address_guesses > 0 && !address.empty())
         outcome.store_ok &=
             store_.decrement(record_key(address_key(address), "addr-guesses")).has_value();
-    return outcome.store_ok;
+    return outcome;
 }
 
 bool LoginLimits::record_success(const LoginAttempt* attempt, std::string_view user,

@@ -133,9 +133,6 @@ private:
     LockTaken take_lock(const std::string& id, const char* lock_kind, const char* counter_kind,
                         std::int64_t count, std::int64_t ban, std::int64_t now,
                         FailureOutcome* outcome);
-    // Gives the user and the address the guess admission counted.
-    bool give_back_user_guess(std::string_view user, std::string_view address,
-                              const Admission& admission);
     // Lifetime of an attempt's retry counter from `now`: as long as its cookie can be shown.
     std::int64_t attempt_counter_ttl(const LoginAttempt& attempt, std::int64_t now) const;
 
