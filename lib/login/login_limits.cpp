@@ -56,7 +56,7 @@ std::int64_t seconds_until(const std::string& expiry, std::int64_t now, std::int
 
 }  // namespace
 
-SendAdmission LoginLimits::admit_send(const LoginAttempt& attempt, std::string_view user,
+SendAdmission LoginLimits::admit_send(const LoginAttempt* attempt, std::string_view user,
                                      std::string_view address, std::int64_t now) {
     SendAdmission result;
     const std::string user_id = user_key(user);
@@ -91,19 +91,23 @@ SendAdmission LoginLimits::admit_send(const LoginAttempt& attempt, std::string_v
             return result;
         }
     }
-    const std::string sends_key = record_key(attempt.id, "sends");
-    auto sends = store_.increment(sends_key, attempt_counter_ttl(attempt, now));
-    if (!sends) return result;
-    if (*sends > kMaxSendsPerAttempt) {
-        result.verdict = SendAdmission::Verdict::limit_reached;
-        result.retry_after = kResendInterval;
-        return result;
+    // Counted per attempt where there is one; sends_key stays empty otherwise.
+    std::string sends_key;
+    if (attempt) {
+        sends_key = record_key(attempt->id, "sends");
+        auto sends = store_.increment(sends_key, attempt_counter_ttl(*attempt, now));
+        if (!sends) return result;
+        if (*sends > kMaxSendsPerAttempt) {
+            result.verdict = SendAdmission::Verdict::limit_reached;
+            result.retry_after = kResendInterval;
+            return result;
+        }
     }
     // A day's budget per user: the 30 s wait alone would still allow thousands of texts.
     auto today = store_.increment(record_key(user_id, "sends-day"), kSendBudgetWindow);
     if (!today) return result;
     if (*today > kMaxSendsPerUserPerDay) {
-        store_.decrement(sends_key);
+        if (attempt) store_.decrement(sends_key);
         result.verdict = SendAdmission::Verdict::limit_reached;
         result.retry_after = kSendBudgetWindow;
         return result;
@@ -116,7 +120,7 @@ SendAdmission LoginLimits::admit_send(const LoginAttempt& attempt, std::string_v
         return result;
     }
     // Not sent: this request must not use up one of the attempt's or the day's sends.
-    store_.decrement(sends_key);
+    if (attempt) store_.decrement(sends_key);
     store_.decrement(record_key(user_id, "sends-day"));
     if (spaced != StoreStatus::exists) return result;
     std::string made;

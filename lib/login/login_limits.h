@@ -112,10 +112,11 @@ public:
                         std::string_view address, const Admission& admission);
 
     // Whether a code may be sent to `user` in `attempt` now; when it may, the send is counted.
+    // `attempt` null (the verify API without a clientTxnId): no per-attempt count.
     // Unknown users are limited exactly like known ones, so the answers never tell them apart.
     // With OTPAddressLockout on, one client `address` gets at most address_failures sends per
     // address_window, whatever the user names (no SMS flood over many names from one client).
-    SendAdmission admit_send(const LoginAttempt& attempt, std::string_view user,
+    SendAdmission admit_send(const LoginAttempt* attempt, std::string_view user,
                              std::string_view address, std::int64_t now);
 
     // Sessions of `user` issued at or before the returned time are revoked (lockout).

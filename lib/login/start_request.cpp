@@ -9,6 +9,7 @@
 
 #include "util/ascii.h"
 #include "util/codec.h"
+#include "util/form_body.h"
 #include "util/utf8.h"
 
 namespace otp {
@@ -30,20 +31,6 @@ std::optional<RequestError> check_otp(std::string_view otp) {
     for (char c : otp)
         if (!is_alnum(c)) return bad(kErrorInvalidOtpFormat);  // NUL included
     return std::nullopt;
-}
-
-// C0 controls (NUL included), DEL and the C1 controls U+0080..U+009F (UTF-8 C2 80..C2 9F):
-// none belongs in a user name, and they are how log lines and terminals get confused.
-bool has_control_characters(std::string_view s) {
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        const auto b = static_cast<std::uint8_t>(s[i]);
-        if (b < 0x20 || b == 0x7f) return true;
-        if (b == 0xC2 && i + 1 < s.size()) {
-            const auto next = static_cast<std::uint8_t>(s[i + 1]);
-            if (next >= 0x80 && next <= 0x9F) return true;
-        }
-    }
-    return false;
 }
 
 std::optional<RequestError> check_user(std::string_view user) {
@@ -124,27 +111,6 @@ std::variant<StartRequest, RequestError> parse_json(std::string_view body) {
 
 // ---- form ---------------------------------------------------------------------------------
 
-// application/x-www-form-urlencoded decoding (WHATWG URL §5.1), except that a malformed
-// %-escape is an error instead of being passed through: the page never produces one.
-std::optional<std::string> form_decode(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '+') {
-            out.push_back(' ');
-        } else if (s[i] == '%') {
-            if (i + 2 >= s.size()) return std::nullopt;  // truncated escape
-            const int hi = hex_digit_value(s[i + 1]), lo = hex_digit_value(s[i + 2]);
-            if (hi < 0 || lo < 0) return std::nullopt;
-            out.push_back(static_cast<char>((hi << 4) | lo));
-            i += 2;
-        } else {
-            out.push_back(s[i]);
-        }
-    }
-    return out;
-}
-
 struct FormField {
     const char* name;
     std::optional<std::string> value;
@@ -159,26 +125,18 @@ std::variant<StartRequest, RequestError> parse_form(std::string_view body) {
     FormField& type = fields[3];
     FormField& ret = fields[4];
 
-    std::size_t start = 0;
-    while (start <= body.size()) {
-        std::size_t end = body.find('&', start);
-        if (end == std::string_view::npos) end = body.size();
-        const std::string_view pair = body.substr(start, end - start);
-        start = end + 1;
-        if (pair.empty()) continue;
-        const std::size_t eq = pair.find('=');
-        const std::optional<std::string> name = form_decode(pair.substr(0, eq));
-        const std::optional<std::string> value =
-            form_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
-        if (!name || !value) return bad(kErrorMalformedForm);
+    bool duplicate = false;
+    const bool decoded = for_each_form_field(body, [&](std::string&& name, std::string&& value) {
         for (FormField& field : fields) {
-            if (*name != field.name) continue;
+            if (name != field.name) continue;
             // Two values for one field means a confused or manipulated client; guessing which
             // one it meant could validate one value and use another.
-            if (field.value) return bad(kErrorDuplicateField);
-            field.value = *value;
+            if (field.value) duplicate = true;
+            field.value = std::move(value);
         }
-    }
+    });
+    if (!decoded) return bad(kErrorMalformedForm);
+    if (duplicate) return bad(kErrorDuplicateField);
 
     if (!csrf.value || csrf.value->empty()) return RequestError{403, kErrorMissingCsrf};
     StartRequest request;

@@ -88,4 +88,16 @@ std::string sanitize_utf8(std::string_view text) {
     return out;
 }
 
+bool has_control_characters(std::string_view s) {
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto b = static_cast<unsigned char>(s[i]);
+        if (b < 0x20 || b == 0x7f) return true;
+        if (b == 0xC2 && i + 1 < s.size()) {
+            const auto next = static_cast<unsigned char>(s[i + 1]);
+            if (next >= 0x80 && next <= 0x9F) return true;
+        }
+    }
+    return false;
+}
+
 }  // namespace otp

@@ -22,4 +22,9 @@ std::string sanitize_utf8(std::string_view text);
 // bytes there are ill-formed. Exposed for callers that scan text themselves.
 std::size_t utf8_sequence_length(std::string_view text, std::size_t pos);
 
+// C0 controls (NUL included), DEL and the C1 controls U+0080..U+009F (UTF-8 C2 80..C2 9F):
+// none belongs in a user name or an identifier a client sends, and they are how log lines and
+// terminals get confused.
+bool has_control_characters(std::string_view text);
+
 }  // namespace otp

@@ -14,6 +14,7 @@
 #include "mod_otp/events/verification_events.h"
 #include "mod_otp/http/clock.h"
 #include "mod_otp/lifecycle/module_state.h"
+#include "mod_otp/pipes/pipe_context.h"
 #include "mod_otp/store/request_store.h"
 #include "mod_otp/users/users_lookup.h"
 #include "util/numbers.h"
@@ -96,7 +97,7 @@ authn_status check_password(request_rec* r, const char* user, const char* passwo
                     otp::Verification refused;
                     refused.verdict = otp::store_failure_verdict(store);
                     refused.detail = "linger record unreadable";
-                    otp_report_verification(r, user, refused);
+                    otp_report_verification(r, otp_event_origin(r), user, refused);
                     return AUTH_GENERAL_ERROR;
                 }
                 case LingerCheck::absent:
@@ -118,15 +119,13 @@ authn_status check_password(request_rec* r, const char* user, const char* passwo
     guess.address = r->useragent_ip ? r->useragent_ip : "";
     guess.client_address = guess.address;
     guess.now = unix_now();
-    const EventOrigin origin = otp_event_origin(r);
-    otp::PipeContext context;  // no attempt: no delivered codes
-    context.customer = origin.customer;
-    context.request_id = origin.request_id;
-    context.location = origin.location;
+    PipeCallContext call;
+    call.origin = otp_event_origin(r);
+    const otp::PipeContext context = otp_pipe_context(call, nullptr);  // Basic: no delivered codes
     guess.context = &context;
     const otp::Verification result =
         verifier.verify(otp::UsersSource{*index, users_path}, *pipe, otp_policy(conf), guess);
-    otp_report_verification(r, user, result);
+    otp_report_verification(r, call.origin, user, result);
     switch (result.verdict) {
         case otp::Verdict::accepted:
             // The record's value is its expiry, so processes can remember it until then.

@@ -131,6 +131,7 @@ void otp_emit_event(const EventOrigin& origin, const otp::EventType& type,
     if (!origin.customer.empty()) event.set("CUSTOMER_IDENTIFIER", origin.customer);
     event.set("SOURCE_ADDRESS", origin.source_address);
     add_fields(event, fields);
+    for (const auto& field : origin.call_fields) event.set(field.first, field.second);
     event.set("request_id", origin.request_id);
     event.set("location", origin.location);
     if (pipe && *pipe) event.set("pipe", pipe);

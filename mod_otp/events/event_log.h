@@ -7,7 +7,9 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "events/event_catalogue.h"
 #include "mod_otp/http/apache_headers.h"
@@ -31,11 +33,14 @@ struct EventOrigin {
     std::string source_address;
     std::string request_id;
     std::string location;
+    // What an API caller said about its call (caller_id, client_txn_id, txn_id): written
+    // after each event's own fields, so every event of the call can be joined to it.
+    std::vector<std::pair<const char*, std::string>> call_fields;
 };
 EventOrigin otp_event_origin(request_rec* r);
 
 // An event with IDENTIFIER, CUSTOMER_IDENTIFIER (when not empty), SOURCE_ADDRESS, `fields`,
-// request_id, location and pipe (when given), in that order.
+// the origin's call fields, request_id, location and pipe (when given), in that order.
 void otp_emit_event(const EventOrigin& origin, const otp::EventType& type,
                     std::string_view identifier, std::initializer_list<EventField> fields,
                     const char* pipe = nullptr);

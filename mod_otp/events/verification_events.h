@@ -5,10 +5,11 @@
 
 #include <string_view>
 
+#include "mod_otp/events/event_log.h"
 #include "mod_otp/http/apache_headers.h"
 #include "verify/verifier.h"
 
-// Writes the events and error-log lines of `verification`; a lockout also clears every
-// process's session cache (the user's sessions end now).
-void otp_report_verification(request_rec* r, std::string_view user,
+// Writes the events (as coming from `origin`) and error-log lines of `verification`; a lockout
+// also clears every process's session cache (the user's sessions end now).
+void otp_report_verification(request_rec* r, const EventOrigin& origin, std::string_view user,
                              const otp::Verification& verification);

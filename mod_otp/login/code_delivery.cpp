@@ -35,7 +35,9 @@ void remember_send_time(std::int64_t millis) {
     g_send_millis.store((7 * before + millis) / 8, std::memory_order_relaxed);
 }
 
-SendResult answer(SendAnswer what, std::int64_t retry_after = 0) { return {what, retry_after}; }
+SendResult answer(SendAnswer what, std::int64_t retry_after = 0) {
+    return SendResult(what, retry_after);
+}
 
 SendAnswer store_failure(const otp::StateStore& store) {
     return otp::store_failure_verdict(store) == otp::Verdict::store_full ? SendAnswer::store_full
@@ -47,10 +49,9 @@ SendAnswer store_failure(const otp::StateStore& store) {
 struct SendJob {
     const otp::ExecPipe* pipe;
     otp::ConcurrencyLimit::Slot slot;
-    EventOrigin origin;
+    PipeCallContext context;
     std::string user;
     std::string code;
-    std::string locale;
     std::int64_t lifetime;
 
     SendJob(const otp::ExecPipe* p, otp::ConcurrencyLimit::Slot s) : pipe(p), slot(std::move(s)) {}
@@ -59,17 +60,14 @@ struct SendJob {
     ~SendJob() { otp::secure_wipe(code); }
 
     void run() {
-        otp::PipeContext context;
-        context.customer = origin.customer;
-        context.locale = locale;
-        context.request_id = origin.request_id;
-        context.location = origin.location;
+        const otp::PipeContext pipe_context = otp_pipe_context(context, nullptr);
+        const EventOrigin& origin = context.origin;
         otp::PipeRequest request;
         request.action = "send";
         request.user = user;
         request.otp = code;
         request.lifetime = lifetime;
-        request.context = &context;
+        request.context = &pipe_context;
         const otp::ProgramReport report = pipe->run(request);
         remember_send_time(report.duration_ms);
         otp_report_program(origin, user, report);
@@ -131,48 +129,45 @@ int send_http_status(SendAnswer what) {
     }
 }
 
-otp::PipeContext pipe_context(LoginRequest& login, const otp::LoginAttempt* attempt,
-                              PipeContextStorage& storage) {
+PipeCallContext login_call_context(LoginRequest& login) {
     request_rec* r = login.r;
-    storage.origin = otp_event_origin(r);
+    PipeCallContext context;
+    context.origin = otp_event_origin(r);
     auto cookie_lang = read_cookie(r, otp::kLanguageCookieName);
     const char* accept = apr_table_get(r->headers_in, "Accept-Language");
-    storage.locale = otp::choose_language(login.translations(), cookie_lang ? *cookie_lang : "",
+    context.locale = otp::choose_language(login.translations(), cookie_lang ? *cookie_lang : "",
                                           accept ? accept : "");
-    otp::PipeContext context;
-    context.customer = storage.origin.customer;
-    context.locale = storage.locale;
-    context.request_id = storage.origin.request_id;
-    context.location = login.realm.path;
-    if (attempt) context.code_key = otp_code_key(r->server);
     return context;
 }
 
-SendResult send_code(LoginRequest& login, const otp::LoginAttempt& attempt,
-                     const std::string& user) {
+SendResult send_code(LoginRequest& login, const CodeIssue& issue) {
     request_rec* r = login.r;
-    const otp::ExecPipe* pre_pipe = otp_pre_pipe(r->server, login.conf);
+    const std::string& user = issue.user;
+    const EventOrigin& origin = issue.context.origin;
+    const otp::ExecPipe* pre_pipe = issue.return_code ? nullptr : otp_pre_pipe(r->server, login.conf);
     const otp::HmacSha256Key* key = otp_code_key(r->server);
-    if (!pre_pipe || !key) {
+    if ((!pre_pipe && !issue.return_code) || !key) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "OTPValidationPipe delivered for %s: no OTPPrePipe to send the code with",
                       r->uri);
         return answer(SendAnswer::pipe_error);
     }
     // Busy first: a send refused for want of a slot must not use up the user's resend wait.
-    auto slot = pre_pipe->limit().try_acquire();
-    if (!slot) {
-        otp_emit_request_event(r, otp::event::kValidationFailed, user, {{"reason", "pipe_busy"}},
-                               pre_pipe->name());
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                      "user \"%s\": no code sent (pipe_busy: OTPPipeMaxConcurrent programs are "
-                      "running)",
-                      user.c_str());
-        return answer(SendAnswer::pipe_busy);
+    std::optional<otp::ConcurrencyLimit::Slot> slot;
+    if (pre_pipe) {
+        slot = pre_pipe->limit().try_acquire();
+        if (!slot) {
+            otp_emit_event(origin, otp::event::kValidationFailed, user, {{"reason", "pipe_busy"}},
+                           pre_pipe->name());
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                          "user \"%s\": no code sent (pipe_busy: OTPPipeMaxConcurrent programs "
+                          "are running)",
+                          user.c_str());
+            return answer(SendAnswer::pipe_busy);
+        }
     }
     const std::int64_t now = unix_now();
-    const otp::SendAdmission admitted =
-        login.limits.admit_send(attempt, user, r->useragent_ip ? r->useragent_ip : "", now);
+    const otp::SendAdmission admitted = login.limits.admit_send(issue.attempt, user, issue.address, now);
     switch (admitted.verdict) {
         case otp::SendAdmission::Verdict::send:
             break;
@@ -207,17 +202,26 @@ SendResult send_code(LoginRequest& login, const otp::LoginAttempt& attempt,
         const SendAnswer failure = store_failure(login.store);
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "user \"%s\": no code sent (%s): the state "
                       "store cannot hold the delivered code", user.c_str(), send_error(failure));
-        otp_emit_request_event(r, otp::event::kStoreError, user,
-                               {{"reason", "cannot store the delivered code"},
-                                {"error", send_error(failure)}});
+        otp_emit_event(origin, otp::event::kStoreError, user,
+                       {{"reason", "cannot store the delivered code"},
+                        {"error", send_error(failure)}});
         return answer(failure);
     }
+    if (issue.return_code) {
+        // The caller delivers it: the code is "sent" when it has it.
+        SendResult returned = answer(SendAnswer::sent, otp::kResendInterval);
+        returned.code = std::move(*code);
+        otp::secure_wipe(*code);
+        if (known)
+            otp_emit_event(origin, otp::event::kCodeSent, user,
+                           {{"lifetime", policy.delivered.lifetime}, {"delivery", "caller"}});
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "user \"%s\": delivered code issued to the caller", user.c_str());
+        return returned;
+    }
     auto job = std::make_shared<SendJob>(pre_pipe, std::move(*slot));
-    PipeContextStorage storage;
-    pipe_context(login, &attempt, storage);
     if (known) {
-        job->origin = std::move(storage.origin);
-        job->locale = std::move(storage.locale);
+        job->context = issue.context;
         job->user = user;
         job->code = *code;
         job->lifetime = policy.delivered.lifetime;
@@ -240,4 +244,14 @@ SendResult send_code(LoginRequest& login, const otp::LoginAttempt& attempt,
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "user \"%s\": delivered code issued", user.c_str());
     return answer(SendAnswer::sent, otp::kResendInterval);
+}
+
+SendResult send_login_code(LoginRequest& login, const otp::LoginAttempt& attempt,
+                           const std::string& user) {
+    CodeIssue issue;
+    issue.attempt = &attempt;
+    issue.user = user;
+    issue.address = login.r->useragent_ip ? login.r->useragent_ip : "";
+    issue.context = login_call_context(login);
+    return send_code(login, issue);
 }

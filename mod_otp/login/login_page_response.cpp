@@ -143,7 +143,7 @@ int require_login(LoginRequest& login) {
     PageOptions options;
     if (login.delivers_codes() && login.mode == Mode::second_factor && page_navigation(r)) {
         // The first factor named the user: the code goes out with the page.
-        const SendResult sent = send_code(login, *attempt, bound);
+        const SendResult sent = send_login_code(login, *attempt, bound);
         options.code_sent = sent.answer == SendAnswer::sent;
         if (sent.answer == SendAnswer::sent) {
             options.notice_key = "otp_validation.code_sent";

@@ -3,6 +3,7 @@
 #include "login/csrf_token.h"
 #include "login/start_request.h"
 #include "mod_otp/events/event_log.h"
+#include "mod_otp/config/server_config.h"
 #include "mod_otp/events/verification_events.h"
 #include "mod_otp/http/http_util.h"
 #include "mod_otp/login/code_delivery.h"
@@ -104,8 +105,8 @@ StartAnswer validate_in_attempt(LoginRequest& login, const otp::LoginAttempt& at
         return refuse(HTTP_SERVICE_UNAVAILABLE, "store_error");
     }
     const std::string users_path(login.conf->users_file ? login.conf->users_file : "");
-    PipeContextStorage context_storage;
-    const otp::PipeContext context = pipe_context(login, &attempt, context_storage);
+    const PipeCallContext call = login_call_context(login);
+    const otp::PipeContext context = otp_pipe_context(call, otp_code_key(r->server));
     otp::Guess guess;
     guess.context = &context;
     guess.user = user;
@@ -118,7 +119,7 @@ StartAnswer validate_in_attempt(LoginRequest& login, const otp::LoginAttempt& at
     guess.now = unix_now();
     const otp::Verification result = login.verifier.verify(
         otp::UsersSource{*index, users_path}, *login.pipe, otp_policy(login.conf), guess);
-    otp_report_verification(r, user, result);
+    otp_report_verification(r, call.origin, user, result);
 
     switch (result.verdict) {
         case otp::Verdict::accepted:
@@ -182,7 +183,7 @@ int answer_send(LoginRequest& login, bool form, otp::LoginAttempt& attempt,
                                     refuse(HTTP_SERVICE_UNAVAILABLE, "store_error"), user);
         }
     }
-    const SendResult sent = send_code(login, attempt, user);
+    const SendResult sent = send_login_code(login, attempt, user);
     if (sent.answer != SendAnswer::sent) {
         StartAnswer refused = refuse(send_http_status(sent.answer), send_error(sent.answer), -1,
                                      sent.retry_after);

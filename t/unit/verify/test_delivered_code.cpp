@@ -165,30 +165,30 @@ static void send_limits(void**) {
     LoginLimits limits(store, lp, "users");
     const LoginAttempt attempt = *limits.create_attempt("", "/app/", kNow);
     auto verdict = [](const SendAdmission& a) { return static_cast<int>(a.verdict); };
-    assert_int_equal(verdict(limits.admit_send(attempt, "alice", "", kNow)),
+    assert_int_equal(verdict(limits.admit_send(&attempt, "alice", "", kNow)),
                      static_cast<int>(SendAdmission::Verdict::send));
-    const SendAdmission again = limits.admit_send(attempt, "alice", "", kNow + 10);
+    const SendAdmission again = limits.admit_send(&attempt, "alice", "", kNow + 10);
     assert_int_equal(verdict(again), static_cast<int>(SendAdmission::Verdict::too_soon));
     assert_int_equal(again.retry_after, 20);
     // An unknown name is limited the same way (the limits never look at the users file).
-    assert_int_equal(verdict(limits.admit_send(attempt, "nobody-like-this", "", kNow)),
+    assert_int_equal(verdict(limits.admit_send(&attempt, "nobody-like-this", "", kNow)),
                      static_cast<int>(SendAdmission::Verdict::send));
     // The refused resend did not use up one of the attempt's five sends: three more users fit.
     for (const char* user : {"u1", "u2", "u3"})
-        assert_int_equal(verdict(limits.admit_send(attempt, user, "", kNow)),
+        assert_int_equal(verdict(limits.admit_send(&attempt, user, "", kNow)),
                          static_cast<int>(SendAdmission::Verdict::send));
-    assert_int_equal(verdict(limits.admit_send(attempt, "u4", "", kNow)),
+    assert_int_equal(verdict(limits.admit_send(&attempt, "u4", "", kNow)),
                      static_cast<int>(SendAdmission::Verdict::limit_reached));
     // Another attempt: alice still waits for her 30 s, whatever the attempt.
     const LoginAttempt other = *limits.create_attempt("", "/app/", kNow);
-    assert_int_equal(verdict(limits.admit_send(other, "alice", "", kNow + 29)),
+    assert_int_equal(verdict(limits.admit_send(&other, "alice", "", kNow + 29)),
                      static_cast<int>(SendAdmission::Verdict::too_soon));
     store.set_now(kNow + 31);
-    assert_int_equal(verdict(limits.admit_send(other, "alice", "", kNow + 31)),
+    assert_int_equal(verdict(limits.admit_send(&other, "alice", "", kNow + 31)),
                      static_cast<int>(SendAdmission::Verdict::send));
     // A locked user gets "locked", with the time left.
     store.put(record_key(limits.user_key("locked-one"), "lock"), std::to_string(kNow + 500), 500);
-    const SendAdmission locked = limits.admit_send(other, "locked-one", "", kNow + 31);
+    const SendAdmission locked = limits.admit_send(&other, "locked-one", "", kNow + 31);
     assert_int_equal(verdict(locked), static_cast<int>(SendAdmission::Verdict::locked));
     assert_int_equal(locked.retry_after, 469);
 }
@@ -205,21 +205,21 @@ static void sends_per_address(void**) {
     for (int i = 0; i < 5; ++i) {
         const LoginAttempt attempt = *limits.create_attempt("", "/app/", kNow);
         verdicts.push_back(static_cast<int>(
-            limits.admit_send(attempt, "user" + std::to_string(i), "203.0.113.9", kNow).verdict));
+            limits.admit_send(&attempt, "user" + std::to_string(i), "203.0.113.9", kNow).verdict));
     }
     const int send = static_cast<int>(SendAdmission::Verdict::send);
     const int limit = static_cast<int>(SendAdmission::Verdict::limit_reached);
     assert_true(verdicts == std::vector<int>({send, send, send, limit, limit}));
     // Another address is not affected; with the address lockout off nothing is counted.
     const LoginAttempt attempt = *limits.create_attempt("", "/app/", kNow);
-    assert_int_equal(static_cast<int>(limits.admit_send(attempt, "user9", "198.51.100.1", kNow).verdict), send);
+    assert_int_equal(static_cast<int>(limits.admit_send(&attempt, "user9", "198.51.100.1", kNow).verdict), send);
     lp.address_lockout = false;
     LoginLimits unlimited(store, lp, "users");
     const LoginAttempt other = *unlimited.create_attempt("", "/app/", kNow);
-    assert_int_equal(static_cast<int>(unlimited.admit_send(other, "user10", "203.0.113.9", kNow).verdict), send);
+    assert_int_equal(static_cast<int>(unlimited.admit_send(&other, "user10", "203.0.113.9", kNow).verdict), send);
     // A locked client address is sent nothing.
     store.put(record_key(limits.address_key("192.0.2.7"), "addr-lock"), std::to_string(kNow + 60), 60);
-    const SendAdmission locked = limits.admit_send(attempt, "user11", "192.0.2.7", kNow);
+    const SendAdmission locked = limits.admit_send(&attempt, "user11", "192.0.2.7", kNow);
     assert_int_equal(static_cast<int>(locked.verdict), static_cast<int>(SendAdmission::Verdict::locked));
     assert_int_equal(locked.retry_after, 60);
 }
@@ -233,7 +233,7 @@ static void sends_per_user_per_day(void**) {
     for (int i = 0; i < kMaxSendsPerUserPerDay + 3; ++i, now += kResendInterval + 1) {
         store.set_now(now);
         const LoginAttempt attempt = *limits.create_attempt("", "/app/", now);
-        const SendAdmission a = limits.admit_send(attempt, "alice", "", now);
+        const SendAdmission a = limits.admit_send(&attempt, "alice", "", now);
         if (a.verdict == SendAdmission::Verdict::send) ++sent;
         else assert_int_equal(static_cast<int>(a.verdict), static_cast<int>(SendAdmission::Verdict::limit_reached));
     }
