@@ -1,6 +1,8 @@
 // mod_otp: one-time passwords in front of any location. This file holds only the module
 // structure and the hook registration; each hook lives with the entry point it serves
 // (lifecycle/, basic/, login/, config/), and the logic lives in lib/.
+#include "mod_otp/api/api_config_check.h"
+#include "mod_otp/api/api_handler.h"
 #include "mod_otp/basic/authn_provider.h"
 #include "mod_otp/config/dir_config.h"
 #include "mod_otp/config/directives.h"
@@ -18,6 +20,7 @@ void otp_register_hooks(apr_pool_t* p) {
     ap_hook_child_init(otp_lifecycle_child_init, nullptr, nullptr, APR_HOOK_MIDDLE);
     // Runs for `apachectl configtest` too: pipe names and combinations fail it with file:line.
     ap_hook_check_config(otp_pipes_check_config, nullptr, nullptr, APR_HOOK_MIDDLE);
+    ap_hook_check_config(otp_api_check_config, nullptr, nullptr, APR_HOOK_MIDDLE);
     ap_register_auth_provider(p, AUTHN_PROVIDER_GROUP, "otp", AUTHN_PROVIDER_VERSION,
                               &otp_authn_provider, AP_AUTH_INTERNAL_PER_CONF);
     ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "otp", AUTHZ_PROVIDER_VERSION,
@@ -31,6 +34,8 @@ void otp_register_hooks(apr_pool_t* p) {
     // First of all handlers: a request Require otp marked gets the login flow, never the
     // content, whatever handler another module chose.
     ap_hook_handler(otp_login_handler, nullptr, nullptr, APR_HOOK_REALLY_FIRST);
+    // SetHandler otp-verify.
+    ap_hook_handler(otp_api_handler, nullptr, nullptr, APR_HOOK_MIDDLE);
 }
 
 }  // namespace

@@ -21,15 +21,11 @@ RequestError bad(const char* reason) { return RequestError{400, reason}; }
 
 // ---- field validation shared by both parsers ----------------------------------------------
 
-bool is_alnum(char c) {
-    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
 std::optional<RequestError> check_otp(std::string_view otp) {
     if (otp.empty()) return bad(kErrorMissingOtp);
     if (otp.size() > kMaxOtpLength) return bad(kErrorValueTooLong);
     for (char c : otp)
-        if (!is_alnum(c)) return bad(kErrorInvalidOtpFormat);  // NUL included
+        if (!is_ascii_alnum(c)) return bad(kErrorInvalidOtpFormat);  // NUL included
     return std::nullopt;
 }
 

@@ -34,6 +34,7 @@ void* otp_create_dir_config(apr_pool_t* pool, char* dir) {
     conf->delivered_charset = kOtpUnset;
     conf->delivered_lifetime = kOtpUnset;
     conf->delivered_uses = kOtpUnset;
+    conf->verify_returns_code = kOtpUnset;
     return conf;
 }
 
@@ -63,6 +64,10 @@ void* otp_merge_dir_config(apr_pool_t* pool, void* base_raw, void* add_raw) {
     conf->delivered_charset = code_here ? add->delivered_charset : base->delivered_charset;
     conf->delivered_lifetime = pick(add->delivered_lifetime, base->delivered_lifetime);
     conf->delivered_uses = pick(add->delivered_uses, base->delivered_uses);
+    conf->verify_returns_code = pick(add->verify_returns_code, base->verify_returns_code);
+    conf->verify_returns_code_where = add->verify_returns_code != kOtpUnset
+                                          ? add->verify_returns_code_where
+                                          : base->verify_returns_code_where;
     conf->allowed_retry = pick(add->allowed_retry, base->allowed_retry);
     const bool lockout_here = add->lockout_failures != kOtpUnset;
     conf->lockout_failures = lockout_here ? add->lockout_failures : base->lockout_failures;
@@ -154,3 +159,5 @@ const char* otp_cookie_name(const otp_dir_config* conf) {
 const otp::Translations& otp_translations(const otp_dir_config* conf) {
     return conf->translations ? *conf->translations : otp_state().builtin_translations;
 }
+
+bool otp_verify_returns_code(const otp_dir_config* conf) { return conf->verify_returns_code == 1; }

@@ -39,6 +39,8 @@ struct otp_dir_config {
     int delivered_charset;                // ... charset: otp::CodeCharset
     int delivered_lifetime;               // OTPDeliveredLifetime
     int delivered_uses;                   // OTPDeliveredUses
+    int verify_returns_code;              // OTPVerifyReturnsCode on|off (1/0), -1 when unset
+    const char* verify_returns_code_where;  // "file:line" of OTPVerifyReturnsCode, for errors
     int allowed_retry;                    // OTPAllowedRetry
     int lockout_failures;                 // OTPLockout failures (0 = off), window, ban
     int lockout_window;
@@ -69,6 +71,8 @@ const otp::ExecPipe* otp_pre_pipe(server_rec* s, const otp_dir_config* conf);
 std::string otp_users_scope(server_rec* s, const otp_dir_config* conf, const otp::Pipe& pipe);
 // Whether the location validates delivered codes.
 bool otp_delivers_codes(const otp_dir_config* conf);
+// OTPVerifyReturnsCode: the verify API's generate hands the code to the caller.
+bool otp_verify_returns_code(const otp_dir_config* conf);
 otp::UsersFileLayout otp_users_layout(const otp_dir_config* conf);
 int otp_basic_linger(const otp_dir_config* conf);
 otp::LimitPolicy otp_limit_policy(const otp_dir_config* conf);

@@ -170,6 +170,13 @@ const char* set_delivered_lifetime(cmd_parms* cmd, void* raw, const char* arg) {
     return nullptr;
 }
 
+const char* set_verify_returns_code(cmd_parms* cmd, void* raw, int on) {
+    auto* conf = static_cast<otp_dir_config*>(raw);
+    conf->verify_returns_code = on ? 1 : 0;
+    conf->verify_returns_code_where = directive_where(cmd);
+    return nullptr;
+}
+
 const char* set_delivered_uses(cmd_parms* cmd, void* raw, const char* arg) {
     auto* conf = static_cast<otp_dir_config*>(raw);
     if (const char* err = parse_int(cmd, arg, 1, 100, &conf->delivered_uses)) return err;
@@ -348,6 +355,10 @@ const command_rec otp_directives[] = {
     AP_INIT_TAKE1("OTPDeliveredUses", reinterpret_cast<cmd_func>(guarded1<set_delivered_uses>),
                   nullptr, OTP_DIR_SCOPE,
                   "Times a generated code may be used within its lifetime (default 1)"),
+    AP_INIT_FLAG("OTPVerifyReturnsCode", reinterpret_cast<cmd_func>(set_verify_returns_code),
+                 nullptr, ACCESS_CONF,
+                 "The verify API's generate returns the code to the caller instead of running "
+                 "OTPPrePipe (default off)"),
     AP_INIT_TAKE1("OTPAllowedRetry", reinterpret_cast<cmd_func>(set_int<1, 100>),
                   OTP_OFFSET(allowed_retry), OTP_DIR_SCOPE,
                   "Wrong codes allowed in one login attempt; the n-th aborts it (default 2)"),

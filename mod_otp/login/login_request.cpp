@@ -5,23 +5,15 @@
 #include "mod_otp/events/event_log.h"
 #include "mod_otp/http/clock.h"
 #include "mod_otp/http/http_util.h"
+#include "util/ascii.h"
 #include "web/login_page.h"
 
 APLOG_USE_MODULE(otp);
 
-namespace {
-
-bool ends_with(std::string_view text, std::string_view tail) {
-    return text.size() >= tail.size() &&
-           text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
-}
-
-}  // namespace
-
 Endpoint endpoint_of(request_rec* r) {
     std::string_view uri = r->uri ? r->uri : "";
-    if (ends_with(uri, "/.otp/start")) return Endpoint::start;
-    if (ends_with(uri, "/.otp/logout")) return Endpoint::logout;
+    if (otp::ends_with(uri, "/.otp/start")) return Endpoint::start;
+    if (otp::ends_with(uri, "/.otp/logout")) return Endpoint::logout;
     return Endpoint::none;
 }
 
@@ -45,14 +37,16 @@ std::string LoginRequest::csrf_key() const {
     return key.empty() ? std::string() : otp::hmac_sha256(key, "mod_otp csrf");
 }
 
-bool LoginRequest::configured() const {
+bool LoginRequest::configured(bool caller_delivers) const {
     if (!pipe) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "OTPValidationPipe %s (%s) for %s: no such OTPPipe in this server",
                       conf->pipe_name, conf->pipe_where, r->uri);
         return false;
     }
-    if (delivers_codes() != (conf->pre_pipe_name != nullptr)) {
+    const bool has_pre_pipe = conf->pre_pipe_name != nullptr;
+    if ((delivers_codes() && !has_pre_pipe && !caller_delivers) ||
+        (!delivers_codes() && has_pre_pipe)) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "OTP login for %s: OTPValidationPipe delivered and OTPPrePipe go together "
                       "(OTPValidationPipe at %s, OTPPrePipe at %s)",

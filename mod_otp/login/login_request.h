@@ -43,7 +43,8 @@ struct LoginRequest {
     const otp::Translations& translations() const { return otp_translations(conf); }
     // The location's configuration can serve a login: a known pipe, a pre-pipe exactly with
     // delivered codes, OTPUsersFile unless the pipe is an exec program. Logs what is wrong.
-    bool configured() const;
+    // `caller_delivers`: the verify API with OTPVerifyReturnsCode on needs no pre-pipe.
+    bool configured(bool caller_delivers = false) const;
     bool delivers_codes() const { return otp_delivers_codes(conf); }
 };
 

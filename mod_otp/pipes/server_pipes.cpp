@@ -178,7 +178,13 @@ const char* check_section(apr_pool_t* pool, server_rec* s, const otp_dir_config*
                             "section or the server): a pre-pipe sends the codes the delivered "
                             "pipe checks",
                             conf->pre_pipe_where, conf->pre_pipe_name);
-    if (!is_server_level && sets_pipe && delivered && !pre_pipe)
+    if (conf->verify_returns_code == 1 && !delivered)
+        return apr_psprintf(pool,
+                            "%s: OTPVerifyReturnsCode on needs OTPValidationPipe delivered (the "
+                            "code generate returns is checked by the delivered pipe)",
+                            conf->verify_returns_code_where);
+    // With OTPVerifyReturnsCode on the caller delivers the code: no pre-pipe is needed.
+    if (!is_server_level && sets_pipe && delivered && !pre_pipe && conf->verify_returns_code != 1)
         return apr_psprintf(pool,
                             "%s: OTPValidationPipe delivered needs OTPPrePipe (the OTPPipe that "
                             "sends the code)",

@@ -1,0 +1,20 @@
+// The calls of the verify API (README "Verify API"), each given the call's context and its
+// body (already checked for method, origin, content type and size by the handler).
+#pragma once
+
+#include <string_view>
+
+#include "mod_otp/api/api_request.h"
+
+// POST <loc> or <loc>/verify: is this the user's code? Optionally a session token.
+int serve_verify(ApiRequest& api, std::string_view body);
+// POST <loc>/generate: a delivered code for the user, to the pre-pipe or back to the caller.
+int serve_generate(ApiRequest& api, std::string_view body);
+// POST <loc>/token: is this token (from verify's tokenType "session") still valid, for whom?
+int serve_token(ApiRequest& api, std::string_view body);
+// POST <loc>/authentication_requests/initiate: Toopher's call, answered at once.
+int serve_initiate(ApiRequest& api, std::string_view body);
+
+// verify's "token" member for `user`: a sealed token bound to this location. nullopt when it
+// cannot be sealed (no key, no randomness).
+std::optional<otp::JsonObject> issue_api_token(ApiRequest& api, const std::string& user);
