@@ -47,9 +47,15 @@ std::string server_identity(const server_rec* s) {
            (s->server_hostname ? s->server_hostname : "") + ":" + std::to_string(s->port);
 }
 
-bool revoked(const otp_dir_config* conf, otp::StateStore& store, const otp::SessionClaims& claims) {
+bool revoked(request_rec* r, const otp_dir_config* conf, otp::StateStore& store,
+             const otp::SessionClaims& claims) {
+    // The scope the verifier records lockouts under: the users file, or for an exec pipe
+    // without one, the pipe and its virtual host. (No pipe: an unknown OTPPipe in .htaccess,
+    // refused before any session is looked at; the users file is then the only scope.)
+    const otp::Pipe* pipe = otp_pipe(r->server, conf);
     otp::LoginLimits limits(store, otp_limit_policy(conf),
-                            conf->users_file ? conf->users_file : "");
+                            pipe ? otp_users_scope(r->server, conf, *pipe)
+                                 : std::string(conf->users_file ? conf->users_file : ""));
     bool store_error = false;
     auto revoked_at = limits.sessions_revoked_at(claims.user, &store_error);
     return store_error || (revoked_at && *revoked_at >= claims.issued_at);
@@ -100,7 +106,7 @@ std::optional<otp::SessionClaims> current_session(request_rec* r, const otp_dir_
     if (!cache.verified(claims->session_id, now)) {
         const std::uint64_t generation = cache.generation();
         if (store.get(session_key(claims->session_id), nullptr) != otp::StoreStatus::ok ||
-            revoked(conf, store, *claims))
+            revoked(r, conf, store, *claims))
             return std::nullopt;
         cache.remember(claims->session_id, generation, now + SessionCache::kSessionSeconds);
     }

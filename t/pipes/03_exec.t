@@ -16,7 +16,7 @@ use Time::HiRes qw(sleep time);
 use OTPTest qw(write_files post_start read_events slurp write_standalone_conf standalone_dir free_port
                start_standalone stop_standalone new_client parallel_statuses);
 
-plan tests => 38;
+plan tests => 41;
 
 my $dir = standalone_dir();
 my $port = free_port();
@@ -50,7 +50,7 @@ $conf .= join '', map { <<"LOC" } sort keys %pipes;
     Require valid-user
 </Location>
 LOC
-write_files($dir, map { ("htdocs/$_/index.html" => "inside $_\n") } keys %pipes, 'basic');
+write_files($dir, map { ("htdocs/$_/index.html" => "inside $_\n") } keys %pipes, 'basic', 'lockexec');
 # Event MPM with one child: OTPPipeMaxConcurrent counts per child process.
 write_standalone_conf(dir => $dir, port => $port, mpm => 'event', body => <<"END");
 DocumentRoot "$dir/htdocs"
@@ -64,6 +64,15 @@ MaxSpareThreads 64
 ThreadsPerChild 64
 MaxRequestWorkers 64
 $conf
+# A lockout here must end the user's sessions, as with a users file.
+<Location /lockexec>
+    AuthType OTP
+    AuthName "lockexec"
+    OTPValidationPipe v_ok
+    OTPLockout 2 60 60
+    OTPAddressLockout off
+    Require valid-user
+</Location>
 <Location /basic>
     AuthType Basic
     AuthName "Basic"
@@ -191,6 +200,15 @@ like $error_log, qr/OTPPipe v_echo .*stderr: checking \[redacted\] for alice/, "
 my $all = $error_log . slurp("$dir/events.log");
 ok index($all, '424242') < 0 && index($all, '123456') < 0 && index($all, '"action"') < 0,
    'no code and no stdin in any log';
+
+# The lockout of an exec pipe's user ends the sessions it made (its records are scoped by the
+# pipe and the virtual host, not by a users file).
+my $holder = new_client();
+my ($held) = post_start($holder, "$base/lockexec/.otp/start", 'locky', '123456');
+is $held->code, 200, 'exec location: logged in';
+is $holder->get("$base/lockexec/index.html")->code, 200, '... the session opens the location';
+post_start(new_client(), "$base/lockexec/.otp/start", 'locky', '000001') for 1 .. 2;
+is $holder->get("$base/lockexec/index.html")->code, 401, '... and the user\'s lockout ends it';
 
 stop_double();
 ok stop_standalone($dir), 'httpd stopped';
