@@ -72,12 +72,16 @@ my @bad = (
     ['', 'OTPDeliveredCode 6 hex', qr/OTPDeliveredCode: unknown charset 'hex'/, 'OTPDeliveredCode'],
     ['', 'OTPDeliveredLifetime 0', qr/OTPDeliveredLifetime: '0' is not a whole number from 1 to 86400/, 'OTPDeliveredLifetime'],
     ['', 'OTPDeliveredUses 0', qr/OTPDeliveredUses: '0' is not a whole number from 1 to 100/, 'OTPDeliveredUses'],
+    # The verify API: returning codes needs the delivered pipe; only in <Location>/<Directory>.
+    ['', 'OTPVerifyReturnsCode on', qr/OTPVerifyReturnsCode on needs OTPValidationPipe delivered/, 'OTPVerifyReturnsCode'],
+    ['OTPVerifyReturnsCode on', '', qr/OTPVerifyReturnsCode not allowed here/, 'OTPVerifyReturnsCode'],
+    ['', 'OTPVerifyReturnsCode maybe', qr/OTPVerifyReturnsCode must be On or Off/, 'OTPVerifyReturnsCode'],
     # Sections at any depth: top-level <Files> and <If>, <If> inside <If> inside <Location>.
     ["<Files x.html>\nOTPValidationPipe nosuchpipe\n</Files>", '', qr/OTPValidationPipe nosuchpipe: no such pipe/, 'OTPValidationPipe nosuchpipe'],
     ["<If \"true\">\nOTPValidationPipe delivered\n</If>", '', qr/OTPValidationPipe delivered needs OTPPrePipe/, 'OTPValidationPipe delivered'],
     ['', "<If \"true\">\n<If \"true\">\nOTPValidationPipe deep\n</If>\n</If>", qr/OTPValidationPipe deep: no such pipe/, 'OTPValidationPipe deep'],
 );
-plan tests => 3 * @bad + 6;
+plan tests => 3 * @bad + 10;
 
 for my $case (@bad) {
     my ($server, $inside, $message, $directive) = @$case;
@@ -101,3 +105,33 @@ is $status, 0, 'delivered and the pre-pipe at server level pass' or diag $out;
 is $status, 0, 'reusable, long-lived codes are allowed' or diag $out;
 like $out, qr/OTPDeliveredUses 3: a code that can be used more than once weakens replay protection/, '... with a warning for the uses';
 like $out, qr/OTPDeliveredLifetime 900: .*10 minutes/, '... and one for the lifetime';
+
+# The verify API: OTPVerifyReturnsCode on needs no pre-pipe.
+($status, $out) = configtest('', "OTPValidationPipe delivered\n    OTPVerifyReturnsCode on");
+is $status, 0, 'delivered codes returned to the caller need no OTPPrePipe' or diag $out;
+# An API section without any Require warns, naming its line; one with a Require does not;
+# nor does one inside a section that requires something.
+my $conf;
+($status, $out, $conf) = configtest(<<"API", '');
+<Location /open-api>
+    SetHandler otp-verify
+</Location>
+<Location /closed-api>
+    SetHandler otp-verify
+    <RequireAny>
+        Require user app
+    </RequireAny>
+</Location>
+<Directory "$dir">
+    Require user app
+    <Files api>
+        SetHandler otp-verify
+    </Files>
+</Directory>
+API
+is $status, 0, 'an unprotected verify API is allowed' or diag $out;
+my $open = line_of($conf, '<Location /open-api>');
+like $out, qr/httpd\.conf:$open: SetHandler otp-verify without any Require/, '... with a warning naming its section';
+my @warnings = $out =~ /SetHandler otp-verify without any Require/g;
+is scalar @warnings, 1, '... and none for the protected ones' or diag $out;
+
