@@ -2,7 +2,7 @@
 # (SPEC §7, issue 9), with a real memcached behind mod_socache_memcache on a server of the
 # test's own:
 #  - memcached stopped (killed): OTP requests are refused at once (503 / 500 for Basic) with
-#    store_error events, Basic included; unprotected pages are served;
+#    store_error events, Basic and the verify API included; unprotected pages are served;
 #  - memcached hung (SIGSTOP): at most one request waits inside the provider, holding the
 #    store's mutex (mod_socache_memcache's reads have no timeout we can set, see the README);
 #    every other OTP request fails closed within the timeout, unprotected pages are served;
@@ -17,12 +17,12 @@ use MIME::Base64 qw(encode_base64);
 use POSIX ();
 use IO::Socket::INET;
 use Time::HiRes qw(time sleep);
-use OTPTest qw(write_files post_start read_events slurp write_standalone_conf standalone_dir free_port start_standalone stop_standalone
+use OTPTest qw(write_files post_start post_json read_events slurp write_standalone_conf standalone_dir free_port start_standalone stop_standalone
                new_client totp wait_for_fresh_step %SECRET);
 
 my ($memcached) = grep { -x } map { "$_/memcached" } split(/:/, $ENV{PATH}), '/usr/bin';
 die "memcached is not installed (apt-get install memcached)\n" unless $memcached;
-plan tests => 18;
+plan tests => 20;
 
 my $dir = standalone_dir();
 my $port = free_port();
@@ -40,6 +40,10 @@ OTPUsersFile "$dir/users.oath"
     AuthType OTP
     AuthName "Application"
     Require valid-user
+</Location>
+<Location /api>
+    SetHandler otp-verify
+    Require all granted
 </Location>
 <Location /basic>
     AuthType Basic
@@ -107,8 +111,12 @@ is $down->code, 503, 'memcached gone: the start endpoint answers 503';
 is $down_body->{error}, 'store_error', '... store_error';
 my $basic_down = basic('carol', '123456');
 ok $basic_down->code >= 500, 'Basic answers ' . $basic_down->code . ' (fails closed)';
-ok time - $t0 < 5, sprintf('both answered within %.1f s', time - $t0);
-is store_errors() - $before, 2, 'a store_error WEB_100020 for each refused code, Basic included';
+my ($api_down, $api_body) = post_json(new_client(), "$base/api/verify",
+                                      {userName => 'dave', otp => '123456'});
+is $api_down->code, 503, 'the verify API answers 503';
+is $api_body->{errorCode}, 3000, '... errorCode 3000 (store_error)';
+ok time - $t0 < 5, sprintf('all three answered within %.1f s', time - $t0);
+is store_errors() - $before, 3, 'a store_error WEB_100020 for each refused code, Basic and the API included';
 is new_client()->get("$base/open/index.html")->code, 200, 'unprotected pages are served';
 
 # ---- memcached hung ----------------------------------------------------------------------
