@@ -1,0 +1,241 @@
+// Two-way flows on real stores (MemoryStateStore, and the shared-memory table for its value
+// size limit): every status (2000 end to end, 4001 then 2000, 4002, 5000 unknown, expired,
+// retries used up, completed twice), a client code coupled once, the init rate, long user
+// names, no code or flow id in the store, and parallel completes and parallel wrong responses.
+#include <sys/mman.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "cmocka_wrap.h"
+#include "crypto/digest.h"
+#include "store/shared_table_store.h"
+#include "twoway/two_way_flows.h"
+
+using namespace otp;
+
+namespace {
+
+constexpr std::int64_t kNow = 1700000000;
+
+const HmacSha256Key& test_key() {
+    static const HmacSha256Key key(std::string(32, '\x37'));
+    return key;
+}
+
+TwoWayPolicy policy() {
+    TwoWayPolicy p;
+    p.allowed_retry = 2;
+    p.lifetime = 300;
+    p.init_rate = 30;
+    return p;
+}
+
+#define assert_status(actual, expected) \
+    assert_int_equal(static_cast<int>(actual), static_cast<int>(TwoWayStatus::expected))
+
+struct Flow {
+    std::string id, code, response;
+};
+
+Flow coupled_flow(TwoWayFlows& flows, const std::string& user, std::int64_t now = kNow) {
+    Flow flow;
+    TwoWayInit init = flows.init(policy(), "192.0.2.1", now);
+    assert_status(init.status, ok);
+    flow.id = init.flow;
+    flow.code = init.client_code;
+    TwoWayEnter entered = flows.enter(policy(), flow.code, user, now + 1);
+    assert_status(entered.status, ok);
+    flow.response = entered.response;
+    return flow;
+}
+
+std::string wrong(const std::string& response) {
+    std::string other = response;
+    other[0] = other[0] == '1' ? '2' : '1';
+    return other;
+}
+
+}  // namespace
+
+static void the_happy_path(void**) {
+    MemoryStateStore store;
+    store.set_now(kNow);
+    TwoWayFlows flows(store, test_key());
+    const TwoWayInit init = flows.init(policy(), "192.0.2.1", kNow);
+    assert_status(init.status, ok);
+    assert_true(is_two_way_flow_id(init.flow));
+    assert_int_equal(init.client_code.size(), 6);
+    // Before the portal step: 4002, and nothing is counted.
+    for (int i = 0; i < 5; ++i)
+        assert_status(flows.complete(policy(), init.flow, "123456", kNow).status, not_entered);
+    const TwoWayEnter entered = flows.enter(policy(), init.client_code, "alice", kNow + 1);
+    assert_status(entered.status, ok);
+    assert_int_equal(entered.response.size(), 6);
+    assert_string_equal(entered.flow_ref.c_str(), flows.flow_ref(init.flow).c_str());
+    const TwoWayComplete done = flows.complete(policy(), init.flow, entered.response, kNow + 2);
+    assert_status(done.status, ok);
+    assert_string_equal(done.user.c_str(), "alice");
+    // Completed once: then the flow is gone.
+    const TwoWayComplete again = flows.complete(policy(), init.flow, entered.response, kNow + 3);
+    assert_status(again.status, unrecoverable);
+    assert_string_equal(again.reason, "expired");
+}
+
+static void a_typo_then_the_right_response(void**) {
+    MemoryStateStore store;
+    store.set_now(kNow);
+    TwoWayFlows flows(store, test_key());
+    const Flow flow = coupled_flow(flows, "bob");
+    const TwoWayComplete typo = flows.complete(policy(), flow.id, wrong(flow.response), kNow + 2);
+    assert_status(typo.status, wrong_response);
+    assert_int_equal(typo.attempts_left, 1);
+    assert_true(typo.compared);
+    assert_string_equal(typo.user.c_str(), "bob");
+    assert_status(flows.complete(policy(), flow.id, flow.response, kNow + 3).status, ok);
+}
+
+static void retries_used_up_end_the_flow(void**) {
+    MemoryStateStore store;
+    store.set_now(kNow);
+    TwoWayFlows flows(store, test_key());
+    const Flow flow = coupled_flow(flows, "carol");
+    assert_status(flows.complete(policy(), flow.id, wrong(flow.response), kNow).status,
+                  wrong_response);
+    const TwoWayComplete last = flows.complete(policy(), flow.id, wrong(flow.response), kNow);
+    assert_status(last.status, unrecoverable);
+    assert_string_equal(last.reason, "retries_exhausted");
+    // Even the right response is refused now: the flow and its records are gone.
+    assert_status(flows.complete(policy(), flow.id, flow.response, kNow).status, unrecoverable);
+}
+
+static void unknown_and_expired_flows(void**) {
+    MemoryStateStore store;
+    store.set_now(kNow);
+    TwoWayFlows flows(store, test_key());
+    assert_status(flows.complete(policy(), "AAAAAAAAAAAAAAAAAAAAAA", "123456", kNow).status,
+                  unrecoverable);
+    assert_status(flows.complete(policy(), "not a flow", "123456", kNow).status, unrecoverable);
+    const Flow flow = coupled_flow(flows, "dave");
+    store.set_now(kNow + 301);
+    const TwoWayComplete late = flows.complete(policy(), flow.id, flow.response, kNow + 301);
+    assert_status(late.status, unrecoverable);
+    // A client code past the flow's lifetime cannot be entered either.
+    store.set_now(kNow);
+    const TwoWayInit init = flows.init(policy(), "192.0.2.1", kNow);
+    store.set_now(kNow + 301);
+    const TwoWayEnter entered = flows.enter(policy(), init.client_code, "dave", kNow + 301);
+    assert_status(entered.status, unrecoverable);
+    assert_string_equal(entered.reason, "invalid_otp");
+}
+
+static void a_client_code_is_coupled_once(void**) {
+    MemoryStateStore store;
+    store.set_now(kNow);
+    TwoWayFlows flows(store, test_key());
+    const TwoWayInit init = flows.init(policy(), "192.0.2.1", kNow);
+    assert_status(flows.enter(policy(), init.client_code, "erin", kNow).status, ok);
+    const TwoWayEnter second = flows.enter(policy(), init.client_code, "mallory", kNow);
+    assert_status(second.status, unrecoverable);
+    assert_string_equal(second.reason, "replay");
+    const TwoWayEnter unknown = flows.enter(policy(), "000000", "mallory", kNow);
+    assert_true(unknown.status == TwoWayStatus::unrecoverable);
+    // The parallel version: of 16 portal users entering one code, exactly one couples it.
+    const TwoWayInit raced = flows.init(policy(), "192.0.2.1", kNow);
+    std::atomic<int> coupled{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 16; ++i)
+        threads.emplace_back([&, i] {
+            if (flows.enter(policy(), raced.client_code, "user" + std::to_string(i), kNow).status ==
+                TwoWayStatus::ok)
+                ++coupled;
+        });
+    for (auto& t : threads) t.join();
+    assert_int_equal(coupled.load(), 1);
+}
+
+static void parallel_completes(void**) {
+    MemoryStateStore store;
+    store.set_now(kNow);
+    TwoWayFlows flows(store, test_key());
+    // 20 right responses at once: exactly one 2000.
+    const Flow right = coupled_flow(flows, "frank");
+    std::atomic<int> ok{0}, refused{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 20; ++i)
+        threads.emplace_back([&] {
+            const auto done = flows.complete(policy(), right.id, right.response, kNow);
+            (done.status == TwoWayStatus::ok ? ok : refused)++;
+        });
+    for (auto& t : threads) t.join();
+    assert_int_equal(ok.load(), 1);
+    assert_int_equal(refused.load(), 19);
+    // 20 wrong responses at once: no more than OTPAllowedRetry compared.
+    const Flow flow = coupled_flow(flows, "gina");
+    std::atomic<int> compared{0};
+    threads.clear();
+    for (int i = 0; i < 20; ++i)
+        threads.emplace_back([&] {
+            if (flows.complete(policy(), flow.id, wrong(flow.response), kNow).compared) ++compared;
+        });
+    for (auto& t : threads) t.join();
+    assert_int_equal(compared.load(), 2);
+    assert_status(flows.complete(policy(), flow.id, flow.response, kNow).status, unrecoverable);
+}
+
+static void inits_are_rate_limited_per_address(void**) {
+    MemoryStateStore store;
+    store.set_now(kNow);
+    TwoWayFlows flows(store, test_key());
+    TwoWayPolicy p = policy();
+    p.init_rate = 3;
+    for (int i = 0; i < 3; ++i) assert_status(flows.init(p, "198.51.100.7", kNow).status, ok);
+    assert_status(flows.init(p, "198.51.100.7", kNow).status, rate_limited);
+    assert_status(flows.init(p, "198.51.100.8", kNow).status, ok);  // another address
+    store.set_now(kNow + kTwoWayInitWindow + 1);
+    assert_status(flows.init(p, "198.51.100.7", kNow + kTwoWayInitWindow + 1).status, ok);
+}
+
+static void alphanumeric_codes_and_long_users_fit_the_shared_table(void**) {
+    const std::size_t bytes = 1 << 20;
+    void* memory = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    assert_true(memory != MAP_FAILED);
+    std::string error;
+    assert_true(SharedTableStore::format(memory, bytes, &error));
+    {
+        SharedTableStore store(memory, 1000);
+        store.set_now(kNow);
+        TwoWayFlows flows(store, test_key());
+        TwoWayPolicy p = policy();
+        p.code.length = 8;
+        p.code.charset = CodeCharset::alphanumeric;
+        const TwoWayInit init = flows.init(p, "192.0.2.1", kNow);
+        assert_status(init.status, ok);
+        assert_int_equal(init.client_code.size(), 8);
+        const std::string user(kTwoWayMaxUserBytes, 'u');
+        // Typed in lower case: alphanumeric codes are case-insensitive.
+        std::string typed = init.client_code;
+        for (char& c : typed) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        const TwoWayEnter entered = flows.enter(p, typed, user, kNow);
+        assert_status(entered.status, ok);
+        const TwoWayComplete done = flows.complete(p, init.flow, entered.response, kNow);
+        assert_status(done.status, ok);
+        assert_string_equal(done.user.c_str(), user.c_str());
+    }
+    munmap(memory, bytes);
+}
+
+int main() {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(the_happy_path),
+        cmocka_unit_test(a_typo_then_the_right_response),
+        cmocka_unit_test(retries_used_up_end_the_flow),
+        cmocka_unit_test(unknown_and_expired_flows),
+        cmocka_unit_test(a_client_code_is_coupled_once),
+        cmocka_unit_test(parallel_completes),
+        cmocka_unit_test(inits_are_rate_limited_per_address),
+        cmocka_unit_test(alphanumeric_codes_and_long_users_fit_the_shared_table),
+    };
+    return cmocka_run_group_tests(tests, nullptr, nullptr);
+}
