@@ -171,92 +171,75 @@ TwoWayEnter TwoWayFlows::enter(const TwoWayPolicy& policy, std::string_view code
     return result;
 }
 
-TwoWayComplete TwoWayFlows::complete(const TwoWayPolicy& policy, std::string_view flow,
-                                     std::string_view response, std::int64_t now) {
-    TwoWayComplete result;
+TwoWayLookup TwoWayFlows::find_coupled(std::string_view flow, std::int64_t now) {
+    TwoWayLookup result;
     if (!is_two_way_flow_id(flow)) {
         result.status = TwoWayStatus::unrecoverable;
         result.reason = "expired";
         return result;
     }
-    const std::string flow_hash = flow_id_hash(flow);
-    const std::string flow_key = record_key(flow_hash, "2w-flow");
-    std::string state;
-    const StoreStatus found = store_.get(flow_key, &state);
+    result.flow_hash = flow_id_hash(flow);
+    const StoreStatus found = store_.get(record_key(result.flow_hash, "2w-flow"), &result.state);
     if (found == StoreStatus::not_found) {
         result.status = TwoWayStatus::unrecoverable;
         result.reason = "expired";
         return result;
     }
-    if (found != StoreStatus::ok) return result;
-    if (state.rfind("p|", 0) == 0) {
+    if (found != StoreStatus::ok) {
+        result.store_full = store_full(store_);
+        return result;
+    }
+    result.expires = expiry_of(result.state);
+    if (result.state.rfind("p|", 0) == 0) {
         result.status = TwoWayStatus::not_entered;
         return result;
     }
-    if (state.rfind("c|", 0) != 0) {  // "d|": completed a moment ago
+    if (result.state.rfind("c|", 0) != 0 || result.expires <= now) {  // "d|": completed
         result.status = TwoWayStatus::unrecoverable;
-        result.reason = "replay";
+        result.reason = result.expires <= now ? "expired" : "replay";
         return result;
     }
-    const std::int64_t ttl = std::max<std::int64_t>(1, expiry_of(state) - now);
-    // The coupled user, for the answer and the events of every outcome from here on.
     for (std::size_t i = 0; i < kUserChunks; ++i) {
         std::string piece;
-        const StoreStatus read = store_.get(record_key(flow_hash, user_chunk_kind(i)), &piece);
+        const StoreStatus read =
+            store_.get(record_key(result.flow_hash, user_chunk_kind(i)), &piece);
         if (read == StoreStatus::not_found) break;
-        if (read != StoreStatus::ok) return result;
+        if (read != StoreStatus::ok) {
+            result.store_full = store_full(store_);
+            return result;
+        }
         result.user += piece;
         if (piece.size() < kUserChunkBytes) break;
     }
-    auto forget = [&] {
-        store_.remove(flow_key);
-        store_.remove(record_key(flow_hash, "2w-tries"));
-        for (std::size_t i = 0; i < kUserChunks; ++i)
-            store_.remove(record_key(flow_hash, user_chunk_kind(i)));
-    };
-    // Counted before it is compared: parallel responses never get more comparisons.
-    auto tries = store_.increment(record_key(flow_hash, "2w-tries"), ttl);
-    if (!tries) {
-        result.store_full = store_full(store_);
-        return result;
-    }
-    const auto allowed = static_cast<std::int64_t>(policy.allowed_retry);
-    if (*tries > allowed) {
-        forget();
-        result.status = TwoWayStatus::unrecoverable;
-        result.reason = "retries_exhausted";
-        return result;
-    }
-    result.compared = true;
-    const std::string expected = state.substr(2, state.rfind('|') - 2);
-    const std::string typed =
-        hashed("response " + flow_hash, normalize_typed_code(response, policy.code.charset));
-    if (typed.empty() || !constant_time_equal(typed, expected)) {
-        if (*tries >= allowed) {
-            forget();
-            result.status = TwoWayStatus::unrecoverable;
-            result.reason = "retries_exhausted";
-            return result;
-        }
-        result.status = TwoWayStatus::wrong_response;
-        result.attempts_left = static_cast<int>(allowed - *tries);
-        return result;
-    }
-    // Exactly one request completes the flow.
-    const StoreStatus done =
-        store_.compare_and_set(flow_key, state, "d|" + std::to_string(now + ttl), ttl);
-    if (done == StoreStatus::exists || done == StoreStatus::not_found) {
-        result.status = TwoWayStatus::unrecoverable;
-        result.reason = "replay";
-        return result;
-    }
-    if (done != StoreStatus::ok) {
-        result.store_full = store_full(store_);
-        return result;
-    }
-    forget();
     result.status = TwoWayStatus::ok;
     return result;
+}
+
+bool TwoWayFlows::finish(const TwoWayLookup& flow, const TwoWayPolicy& policy,
+                         std::string_view response, std::int64_t now, bool* replay,
+                         bool* store_failed) {
+    *replay = false;
+    *store_failed = false;
+    const std::string& state = flow.state;
+    const std::string expected = state.substr(2, state.rfind('|') - 2);
+    const std::string typed = hashed("response " + flow.flow_hash,
+                                     normalize_typed_code(response, policy.code.charset));
+    if (typed.empty() || !constant_time_equal(typed, expected)) return false;
+    const std::int64_t ttl = std::max<std::int64_t>(1, flow.expires - now);
+    const StoreStatus done = store_.compare_and_set(record_key(flow.flow_hash, "2w-flow"), state,
+                                                    "d|" + std::to_string(flow.expires), ttl);
+    if (done == StoreStatus::ok) return true;
+    if (done == StoreStatus::exists || done == StoreStatus::not_found)
+        *replay = true;
+    else
+        *store_failed = true;
+    return false;
+}
+
+void TwoWayFlows::forget(const std::string& flow_hash) {
+    store_.remove(record_key(flow_hash, "2w-flow"));
+    for (std::size_t i = 0; i < kUserChunks; ++i)
+        store_.remove(record_key(flow_hash, user_chunk_kind(i)));
 }
 
 }  // namespace otp

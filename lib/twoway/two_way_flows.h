@@ -7,14 +7,14 @@
 // flow id, a code or a response), and every step that may happen once happens once however
 // many requests race for it: a client code is claimed by compare-and-set (one portal user
 // couples it), a flow is completed by compare-and-set (one 2000), and the app's responses are
-// counted before they are compared (never more comparisons than OTPAllowedRetry).
+// counted before they are compared (never more comparisons than OTPAllowedRetry): the portal's
+// code and the app's response are guesses through the one verifier (two_way_steps.h).
 //
 // Records (README "State store"), each living until the flow's end:
 //   <H(code)>.2w-code    the flow a client code belongs to ("taken" once entered)
 //   <H(flow)>.2w-flow    "p|<expiry>" pending, "c|<H(response)>|<expiry>" coupled,
 //                        "d|<expiry>" completed (then removed)
 //   <H(flow)>.2w-user0..2  the coupled user, in pieces of at most 90 bytes
-//   <H(flow)>.2w-tries   the app's responses counted so far
 //   <H(address)>.2w-inits  inits from one client address in the current minute
 #pragma once
 
@@ -64,14 +64,14 @@ struct TwoWayEnter {
     bool store_full = false;
 };
 
-struct TwoWayComplete {
+// A flow found for complete: coupled (status ok) with its user, or why not.
+struct TwoWayLookup {
     TwoWayStatus status = TwoWayStatus::store_error;
-    std::string user;            // ok: the coupled user; 4001 / 5000 after coupling: too
-    int attempts_left = -1;      // wrong_response: responses left
-    bool compared = false;       // the response was compared (counted in OTPAllowedRetry)
-    // unrecoverable: "expired" (no such flow: unknown, expired or completed),
-    // "retries_exhausted", "replay" (completed by a parallel request)
-    const char* reason = "";
+    std::string user;       // ok: the coupled user
+    std::string flow_hash;  // the flow's keyed hash (its records' id)
+    std::string state;      // the flow record as read ("c|<H(response)>|<expiry>")
+    std::int64_t expires = 0;
+    const char* reason = "";  // unrecoverable: "expired" (no such flow) or "replay" (completed)
     bool store_full = false;
 };
 
@@ -85,8 +85,14 @@ public:
     // lockout) and records its outcome: invalid_otp is a wrong guess.
     TwoWayEnter enter(const TwoWayPolicy& policy, std::string_view code, std::string_view user,
                       std::int64_t now);
-    TwoWayComplete complete(const TwoWayPolicy& policy, std::string_view flow,
-                            std::string_view response, std::int64_t now);
+    // The flow behind an app's `flow` id, with its coupled user.
+    TwoWayLookup find_coupled(std::string_view flow, std::int64_t now);
+    // Whether `response` is the coupled flow's challenge response; when it is, the flow moves
+    // to completed, exactly once (false for every parallel request that comes second: *replay).
+    bool finish(const TwoWayLookup& flow, const TwoWayPolicy& policy, std::string_view response,
+                std::int64_t now, bool* replay, bool* store_failed);
+    // Removes a flow's records (completed, or its retries used up).
+    void forget(const std::string& flow_hash);
 
     // The flow's reference in events ("IDENTIFIER" until it is coupled): a keyed hash of its
     // id, so an event log reader learns nothing that completes a flow.

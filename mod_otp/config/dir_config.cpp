@@ -35,6 +35,10 @@ void* otp_create_dir_config(apr_pool_t* pool, char* dir) {
     conf->delivered_lifetime = kOtpUnset;
     conf->delivered_uses = kOtpUnset;
     conf->verify_returns_code = kOtpUnset;
+    conf->twoway_length = kOtpUnset;
+    conf->twoway_charset = kOtpUnset;
+    conf->twoway_lifetime = kOtpUnset;
+    conf->twoway_init_rate = kOtpUnset;
     return conf;
 }
 
@@ -65,6 +69,10 @@ void* otp_merge_dir_config(apr_pool_t* pool, void* base_raw, void* add_raw) {
     conf->delivered_lifetime = pick(add->delivered_lifetime, base->delivered_lifetime);
     conf->delivered_uses = pick(add->delivered_uses, base->delivered_uses);
     conf->verify_returns_code = pick(add->verify_returns_code, base->verify_returns_code);
+    conf->twoway_length = pick(add->twoway_length, base->twoway_length);
+    conf->twoway_charset = pick(add->twoway_charset, base->twoway_charset);
+    conf->twoway_lifetime = pick(add->twoway_lifetime, base->twoway_lifetime);
+    conf->twoway_init_rate = pick(add->twoway_init_rate, base->twoway_init_rate);
     conf->verify_returns_code_where = add->verify_returns_code != kOtpUnset
                                           ? add->verify_returns_code_where
                                           : base->verify_returns_code_where;
@@ -161,3 +169,15 @@ const otp::Translations& otp_translations(const otp_dir_config* conf) {
 }
 
 bool otp_verify_returns_code(const otp_dir_config* conf) { return conf->verify_returns_code == 1; }
+
+otp::TwoWayPolicy otp_two_way_policy(const otp_dir_config* conf) {
+    otp::TwoWayPolicy policy;
+    policy.code.length = static_cast<unsigned>(or_default(conf->twoway_length, 6));
+    policy.code.charset = static_cast<otp::CodeCharset>(
+        or_default(conf->twoway_charset, static_cast<int>(otp::CodeCharset::numeric)));
+    policy.lifetime = or_default(conf->twoway_lifetime, 300);
+    policy.code.lifetime = policy.lifetime;
+    policy.init_rate = static_cast<unsigned>(or_default(conf->twoway_init_rate, 30));
+    policy.allowed_retry = otp_limit_policy(conf).allowed_retry;
+    return policy;
+}

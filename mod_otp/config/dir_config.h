@@ -9,6 +9,7 @@
 
 #include "login/login_limits.h"
 #include "mod_otp/http/apache_headers.h"
+#include "twoway/two_way_flows.h"
 #include "users/users_file.h"
 #include "verify/code_validator.h"
 #include "verify/exec_pipe.h"
@@ -41,6 +42,10 @@ struct otp_dir_config {
     int delivered_uses;                   // OTPDeliveredUses
     int verify_returns_code;              // OTPVerifyReturnsCode on|off (1/0), -1 when unset
     const char* verify_returns_code_where;  // "file:line" of OTPVerifyReturnsCode, for errors
+    int twoway_length;                    // OTPTwoWayCode length
+    int twoway_charset;                   // ... charset: otp::CodeCharset
+    int twoway_lifetime;                  // OTPTwoWayLifetime
+    int twoway_init_rate;                 // OTPTwoWayInitRate
     int allowed_retry;                    // OTPAllowedRetry
     int lockout_failures;                 // OTPLockout failures (0 = off), window, ban
     int lockout_window;
@@ -74,6 +79,8 @@ bool otp_delivers_codes(const otp_dir_config* conf);
 // OTPVerifyReturnsCode: the verify API's generate hands the code to the caller.
 bool otp_verify_returns_code(const otp_dir_config* conf);
 otp::UsersFileLayout otp_users_layout(const otp_dir_config* conf);
+// OTPTwoWayCode / OTPTwoWayLifetime / OTPTwoWayInitRate and OTPAllowedRetry, defaults applied.
+otp::TwoWayPolicy otp_two_way_policy(const otp_dir_config* conf);
 int otp_basic_linger(const otp_dir_config* conf);
 otp::LimitPolicy otp_limit_policy(const otp_dir_config* conf);
 std::int64_t otp_session_lifetime(const otp_dir_config* conf);

@@ -142,21 +142,31 @@ const char* set_pre_pipe(cmd_parms* cmd, void* raw, const char* name) {
 }
 
 // OTPDeliveredCode length numeric|alphanumeric
-const char* set_delivered_code(cmd_parms* cmd, void* raw, const char* length, const char* charset) {
-    auto* conf = static_cast<otp_dir_config*>(raw);
-    if (const char* err = parse_int(cmd, length, otp::kMinDeliveredLength,
-                                    otp::kMaxDeliveredLength, &conf->delivered_length))
+// "length [numeric|alphanumeric]" of OTPDeliveredCode and OTPTwoWayCode.
+const char* parse_code_shape(cmd_parms* cmd, const char* length, const char* charset,
+                             int* length_out, int* charset_out) {
+    if (const char* err =
+            parse_int(cmd, length, otp::kMinDeliveredLength, otp::kMaxDeliveredLength, length_out))
         return err;
     if (!charset || !strcasecmp(charset, "numeric"))
-        conf->delivered_charset = static_cast<int>(otp::CodeCharset::numeric);
+        *charset_out = static_cast<int>(otp::CodeCharset::numeric);
     else if (!strcasecmp(charset, "alphanumeric"))
-        conf->delivered_charset = static_cast<int>(otp::CodeCharset::alphanumeric);
+        *charset_out = static_cast<int>(otp::CodeCharset::alphanumeric);
     else
-        return apr_psprintf(cmd->pool,
-                            "OTPDeliveredCode: unknown charset '%s' (expected numeric or "
-                            "alphanumeric)",
-                            charset);
+        return apr_psprintf(cmd->pool, "%s: unknown charset '%s' (expected numeric or alphanumeric)",
+                            cmd->cmd->name, charset);
     return nullptr;
+}
+
+const char* set_delivered_code(cmd_parms* cmd, void* raw, const char* length, const char* charset) {
+    auto* conf = static_cast<otp_dir_config*>(raw);
+    return parse_code_shape(cmd, length, charset, &conf->delivered_length,
+                            &conf->delivered_charset);
+}
+
+const char* set_two_way_code(cmd_parms* cmd, void* raw, const char* length, const char* charset) {
+    auto* conf = static_cast<otp_dir_config*>(raw);
+    return parse_code_shape(cmd, length, charset, &conf->twoway_length, &conf->twoway_charset);
 }
 
 const char* set_delivered_lifetime(cmd_parms* cmd, void* raw, const char* arg) {
@@ -355,6 +365,16 @@ const command_rec otp_directives[] = {
     AP_INIT_TAKE1("OTPDeliveredUses", reinterpret_cast<cmd_func>(guarded1<set_delivered_uses>),
                   nullptr, OTP_DIR_SCOPE,
                   "Times a generated code may be used within its lifetime (default 1)"),
+    AP_INIT_TAKE12("OTPTwoWayCode", reinterpret_cast<cmd_func>(set_two_way_code), nullptr,
+                   OTP_DIR_SCOPE,
+                   "Two-way client codes and challenge responses: 'length [numeric|alphanumeric]' "
+                   "(default 6 numeric)"),
+    AP_INIT_TAKE1("OTPTwoWayLifetime", reinterpret_cast<cmd_func>(set_int<10, 86400>),
+                  OTP_OFFSET(twoway_lifetime), OTP_DIR_SCOPE,
+                  "Seconds a two-way flow lives from its init (default 300)"),
+    AP_INIT_TAKE1("OTPTwoWayInitRate", reinterpret_cast<cmd_func>(set_int<1, 100000>),
+                  OTP_OFFSET(twoway_init_rate), OTP_DIR_SCOPE,
+                  "Two-way inits per minute per client address (default 30)"),
     AP_INIT_FLAG("OTPVerifyReturnsCode", reinterpret_cast<cmd_func>(set_verify_returns_code),
                  nullptr, ACCESS_CONF,
                  "The verify API's generate returns the code to the caller instead of running "

@@ -12,6 +12,7 @@
 #include "crypto/digest.h"
 #include "store/shared_table_store.h"
 #include "twoway/two_way_flows.h"
+#include "twoway/two_way_steps.h"
 
 using namespace otp;
 
@@ -35,17 +36,33 @@ TwoWayPolicy policy() {
 #define assert_status(actual, expected) \
     assert_int_equal(static_cast<int>(actual), static_cast<int>(TwoWayStatus::expected))
 
+// The app's complete and the portal's step, through a verifier as the module runs them.
+TwoWayStep complete(StateStore& store, TwoWayFlows& flows, const std::string& flow,
+                    const std::string& response, std::int64_t now, TwoWayPolicy p = policy()) {
+    LimitPolicy limits;
+    limits.allowed_retry = p.allowed_retry;
+    Verifier verifier(store, limits, "two-way test");
+    return complete_flow(flows, verifier, p, flow, response, now);
+}
+
+TwoWayStep enter(StateStore& store, TwoWayFlows& flows, const std::string& code,
+                 const std::string& user, std::int64_t now, TwoWayPolicy p = policy()) {
+    Verifier verifier(store, LimitPolicy{}, "two-way test");
+    return enter_client_code(flows, verifier, p, code, user, now);
+}
+
 struct Flow {
     std::string id, code, response;
 };
 
-Flow coupled_flow(TwoWayFlows& flows, const std::string& user, std::int64_t now = kNow) {
+Flow coupled_flow(StateStore& store, TwoWayFlows& flows, const std::string& user,
+                 std::int64_t now = kNow) {
     Flow flow;
     TwoWayInit init = flows.init(policy(), "192.0.2.1", now);
     assert_status(init.status, ok);
     flow.id = init.flow;
     flow.code = init.client_code;
-    TwoWayEnter entered = flows.enter(policy(), flow.code, user, now + 1);
+    auto entered = enter(store, flows, flow.code, user, now + 1);
     assert_status(entered.status, ok);
     flow.response = entered.response;
     return flow;
@@ -69,16 +86,16 @@ static void the_happy_path(void**) {
     assert_int_equal(init.client_code.size(), 6);
     // Before the portal step: 4002, and nothing is counted.
     for (int i = 0; i < 5; ++i)
-        assert_status(flows.complete(policy(), init.flow, "123456", kNow).status, not_entered);
-    const TwoWayEnter entered = flows.enter(policy(), init.client_code, "alice", kNow + 1);
+        assert_status(complete(store, flows, init.flow, "123456", kNow).status, not_entered);
+    const auto entered = enter(store, flows, init.client_code, "alice", kNow + 1);
     assert_status(entered.status, ok);
     assert_int_equal(entered.response.size(), 6);
     assert_string_equal(entered.flow_ref.c_str(), flows.flow_ref(init.flow).c_str());
-    const TwoWayComplete done = flows.complete(policy(), init.flow, entered.response, kNow + 2);
+    const auto done = complete(store, flows, init.flow, entered.response, kNow + 2);
     assert_status(done.status, ok);
     assert_string_equal(done.user.c_str(), "alice");
     // Completed once: then the flow is gone.
-    const TwoWayComplete again = flows.complete(policy(), init.flow, entered.response, kNow + 3);
+    const auto again = complete(store, flows, init.flow, entered.response, kNow + 3);
     assert_status(again.status, unrecoverable);
     assert_string_equal(again.reason, "expired");
 }
@@ -87,45 +104,45 @@ static void a_typo_then_the_right_response(void**) {
     MemoryStateStore store;
     store.set_now(kNow);
     TwoWayFlows flows(store, test_key());
-    const Flow flow = coupled_flow(flows, "bob");
-    const TwoWayComplete typo = flows.complete(policy(), flow.id, wrong(flow.response), kNow + 2);
+    const Flow flow = coupled_flow(store, flows, "bob");
+    const auto typo = complete(store, flows, flow.id, wrong(flow.response), kNow + 2);
     assert_status(typo.status, wrong_response);
     assert_int_equal(typo.attempts_left, 1);
-    assert_true(typo.compared);
+    assert_true(typo.verification.compared);
     assert_string_equal(typo.user.c_str(), "bob");
-    assert_status(flows.complete(policy(), flow.id, flow.response, kNow + 3).status, ok);
+    assert_status(complete(store, flows, flow.id, flow.response, kNow + 3).status, ok);
 }
 
 static void retries_used_up_end_the_flow(void**) {
     MemoryStateStore store;
     store.set_now(kNow);
     TwoWayFlows flows(store, test_key());
-    const Flow flow = coupled_flow(flows, "carol");
-    assert_status(flows.complete(policy(), flow.id, wrong(flow.response), kNow).status,
+    const Flow flow = coupled_flow(store, flows, "carol");
+    assert_status(complete(store, flows, flow.id, wrong(flow.response), kNow).status,
                   wrong_response);
-    const TwoWayComplete last = flows.complete(policy(), flow.id, wrong(flow.response), kNow);
+    const auto last = complete(store, flows, flow.id, wrong(flow.response), kNow);
     assert_status(last.status, unrecoverable);
     assert_string_equal(last.reason, "retries_exhausted");
     // Even the right response is refused now: the flow and its records are gone.
-    assert_status(flows.complete(policy(), flow.id, flow.response, kNow).status, unrecoverable);
+    assert_status(complete(store, flows, flow.id, flow.response, kNow).status, unrecoverable);
 }
 
 static void unknown_and_expired_flows(void**) {
     MemoryStateStore store;
     store.set_now(kNow);
     TwoWayFlows flows(store, test_key());
-    assert_status(flows.complete(policy(), "AAAAAAAAAAAAAAAAAAAAAA", "123456", kNow).status,
+    assert_status(complete(store, flows, "AAAAAAAAAAAAAAAAAAAAAA", "123456", kNow).status,
                   unrecoverable);
-    assert_status(flows.complete(policy(), "not a flow", "123456", kNow).status, unrecoverable);
-    const Flow flow = coupled_flow(flows, "dave");
+    assert_status(complete(store, flows, "not a flow", "123456", kNow).status, unrecoverable);
+    const Flow flow = coupled_flow(store, flows, "dave");
     store.set_now(kNow + 301);
-    const TwoWayComplete late = flows.complete(policy(), flow.id, flow.response, kNow + 301);
+    const auto late = complete(store, flows, flow.id, flow.response, kNow + 301);
     assert_status(late.status, unrecoverable);
     // A client code past the flow's lifetime cannot be entered either.
     store.set_now(kNow);
     const TwoWayInit init = flows.init(policy(), "192.0.2.1", kNow);
     store.set_now(kNow + 301);
-    const TwoWayEnter entered = flows.enter(policy(), init.client_code, "dave", kNow + 301);
+    const auto entered = enter(store, flows, init.client_code, "dave", kNow + 301);
     assert_status(entered.status, unrecoverable);
     assert_string_equal(entered.reason, "invalid_otp");
 }
@@ -135,11 +152,11 @@ static void a_client_code_is_coupled_once(void**) {
     store.set_now(kNow);
     TwoWayFlows flows(store, test_key());
     const TwoWayInit init = flows.init(policy(), "192.0.2.1", kNow);
-    assert_status(flows.enter(policy(), init.client_code, "erin", kNow).status, ok);
-    const TwoWayEnter second = flows.enter(policy(), init.client_code, "mallory", kNow);
+    assert_status(enter(store, flows, init.client_code, "erin", kNow).status, ok);
+    const auto second = enter(store, flows, init.client_code, "mallory", kNow);
     assert_status(second.status, unrecoverable);
     assert_string_equal(second.reason, "replay");
-    const TwoWayEnter unknown = flows.enter(policy(), "000000", "mallory", kNow);
+    const auto unknown = enter(store, flows, "000000", "mallory", kNow);
     assert_true(unknown.status == TwoWayStatus::unrecoverable);
     // The parallel version: of 16 portal users entering one code, exactly one couples it.
     const TwoWayInit raced = flows.init(policy(), "192.0.2.1", kNow);
@@ -147,7 +164,7 @@ static void a_client_code_is_coupled_once(void**) {
     std::vector<std::thread> threads;
     for (int i = 0; i < 16; ++i)
         threads.emplace_back([&, i] {
-            if (flows.enter(policy(), raced.client_code, "user" + std::to_string(i), kNow).status ==
+            if (enter(store, flows, raced.client_code, "user" + std::to_string(i), kNow).status ==
                 TwoWayStatus::ok)
                 ++coupled;
         });
@@ -155,33 +172,53 @@ static void a_client_code_is_coupled_once(void**) {
     assert_int_equal(coupled.load(), 1);
 }
 
+static void a_portal_user_cannot_sweep_client_codes(void**) {
+    MemoryStateStore store;
+    store.set_now(kNow);
+    TwoWayFlows flows(store, test_key());
+    const TwoWayInit init = flows.init(policy(), "192.0.2.1", kNow);
+    // OTPLockout's default: 5 wrong client codes within 300 s lock the portal user out ...
+    for (int i = 0; i < 5; ++i) {
+        const auto wrong_code = enter(store, flows, "X0000" + std::to_string(i), "sweeper", kNow);
+        assert_status(wrong_code.status, unrecoverable);
+        assert_string_equal(wrong_code.reason, "invalid_otp");
+    }
+    // ... so even the right one is refused now, and the flow stays free for its owner.
+    const auto locked = enter(store, flows, init.client_code, "sweeper", kNow);
+    assert_status(locked.status, rate_limited);
+    assert_string_equal(locked.reason, "locked");
+    assert_true(locked.retry_after > 0);
+    assert_false(locked.verification.compared);
+    assert_status(enter(store, flows, init.client_code, "owner", kNow).status, ok);
+}
+
 static void parallel_completes(void**) {
     MemoryStateStore store;
     store.set_now(kNow);
     TwoWayFlows flows(store, test_key());
     // 20 right responses at once: exactly one 2000.
-    const Flow right = coupled_flow(flows, "frank");
+    const Flow right = coupled_flow(store, flows, "frank");
     std::atomic<int> ok{0}, refused{0};
     std::vector<std::thread> threads;
     for (int i = 0; i < 20; ++i)
         threads.emplace_back([&] {
-            const auto done = flows.complete(policy(), right.id, right.response, kNow);
+            const auto done = complete(store, flows, right.id, right.response, kNow);
             (done.status == TwoWayStatus::ok ? ok : refused)++;
         });
     for (auto& t : threads) t.join();
     assert_int_equal(ok.load(), 1);
     assert_int_equal(refused.load(), 19);
     // 20 wrong responses at once: no more than OTPAllowedRetry compared.
-    const Flow flow = coupled_flow(flows, "gina");
+    const Flow flow = coupled_flow(store, flows, "gina");
     std::atomic<int> compared{0};
     threads.clear();
     for (int i = 0; i < 20; ++i)
         threads.emplace_back([&] {
-            if (flows.complete(policy(), flow.id, wrong(flow.response), kNow).compared) ++compared;
+            if (complete(store, flows, flow.id, wrong(flow.response), kNow).verification.compared) ++compared;
         });
     for (auto& t : threads) t.join();
     assert_int_equal(compared.load(), 2);
-    assert_status(flows.complete(policy(), flow.id, flow.response, kNow).status, unrecoverable);
+    assert_status(complete(store, flows, flow.id, flow.response, kNow).status, unrecoverable);
 }
 
 static void inits_are_rate_limited_per_address(void**) {
@@ -217,9 +254,9 @@ static void alphanumeric_codes_and_long_users_fit_the_shared_table(void**) {
         // Typed in lower case: alphanumeric codes are case-insensitive.
         std::string typed = init.client_code;
         for (char& c : typed) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        const TwoWayEnter entered = flows.enter(p, typed, user, kNow);
+        const auto entered = enter(store, flows, typed, user, kNow, p);
         assert_status(entered.status, ok);
-        const TwoWayComplete done = flows.complete(p, init.flow, entered.response, kNow);
+        const auto done = complete(store, flows, init.flow, entered.response, kNow, p);
         assert_status(done.status, ok);
         assert_string_equal(done.user.c_str(), user.c_str());
     }
@@ -233,6 +270,7 @@ int main() {
         cmocka_unit_test(retries_used_up_end_the_flow),
         cmocka_unit_test(unknown_and_expired_flows),
         cmocka_unit_test(a_client_code_is_coupled_once),
+        cmocka_unit_test(a_portal_user_cannot_sweep_client_codes),
         cmocka_unit_test(parallel_completes),
         cmocka_unit_test(inits_are_rate_limited_per_address),
         cmocka_unit_test(alphanumeric_codes_and_long_users_fit_the_shared_table),
