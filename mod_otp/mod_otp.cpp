@@ -11,6 +11,7 @@
 #include "mod_otp/lifecycle/lifecycle_hooks.h"
 #include "mod_otp/login/login_flow.h"
 #include "mod_otp/pipes/server_pipes.h"
+#include "mod_otp/twoway/twoway_handler.h"
 
 namespace {
 
@@ -36,6 +37,8 @@ void otp_register_hooks(apr_pool_t* p) {
     ap_hook_handler(otp_login_handler, nullptr, nullptr, APR_HOOK_REALLY_FIRST);
     // SetHandler otp-verify.
     ap_hook_handler(otp_api_handler, nullptr, nullptr, APR_HOOK_MIDDLE);
+    // SetHandler otp-twoway and otp-twoway-portal.
+    ap_hook_handler(otp_twoway_handler, nullptr, nullptr, APR_HOOK_MIDDLE);
 }
 
 }  // namespace

@@ -14,7 +14,7 @@
 namespace otp {
 namespace {
 
-using Json = std::unique_ptr<json_t, void (*)(json_t*)>;
+using Json = ApiJson;
 
 ApiCallError missing(const char* element) { return {ApiError::missing_element, element}; }
 ApiCallError invalid(const char* element) { return {ApiError::invalid_element, element}; }
@@ -31,28 +31,13 @@ std::optional<ApiCallError> check_user(std::string_view user, const char* elemen
 }
 
 std::optional<ApiCallError> check_otp(std::string_view otp) {
-    if (otp.empty()) return missing("otp");
-    if (otp.size() > kMaxApiOtpLength) return invalid("otp");
-    for (char c : otp)
-        if (!is_ascii_alnum(c)) return invalid("otp");  // NUL included
-    return std::nullopt;
+    return check_api_code_element(otp, "otp");
 }
 
 // ---- JSON ---------------------------------------------------------------------------------
 
 std::string_view string_of(const json_t* s) {
     return std::string_view(json_string_value(s), json_string_length(s));
-}
-
-// The object of a body, or the error that keeps it from being one.
-std::variant<Json, ApiCallError> load_object(std::string_view body) {
-    if (body.size() > kMaxApiBodyBytes) return ApiCallError{ApiError::body_too_large, {}};
-    json_error_t err;
-    Json root(json_loadb(body.data(), body.size(),
-                         JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &err),
-              json_decref);
-    if (!root || !json_is_object(root.get())) return ApiCallError{ApiError::malformed_request, {}};
-    return root;
 }
 
 // A string member: absent is nullopt with no error; present but not a string, or not
@@ -141,7 +126,7 @@ std::optional<ApiCallError> parse_user(const json_t* object, std::string* user) 
 }
 
 std::variant<VerifyCall, ApiCallError> verify_call(std::string_view body) {
-    auto loaded = load_object(body);
+    auto loaded = load_api_object(body);
     if (auto* error = std::get_if<ApiCallError>(&loaded)) return *error;
     const json_t* object = std::get<Json>(loaded).get();
     VerifyCall call;
@@ -159,7 +144,7 @@ std::variant<VerifyCall, ApiCallError> verify_call(std::string_view body) {
 }
 
 std::variant<GenerateCall, ApiCallError> generate_call(std::string_view body) {
-    auto loaded = load_object(body);
+    auto loaded = load_api_object(body);
     if (auto* error = std::get_if<ApiCallError>(&loaded)) return *error;
     const json_t* object = std::get<Json>(loaded).get();
     GenerateCall call;
@@ -169,7 +154,7 @@ std::variant<GenerateCall, ApiCallError> generate_call(std::string_view body) {
 }
 
 std::variant<TokenCall, ApiCallError> token_call(std::string_view body) {
-    auto loaded = load_object(body);
+    auto loaded = load_api_object(body);
     if (auto* error = std::get_if<ApiCallError>(&loaded)) return *error;
     TokenCall call;
     if (auto e = required_string(std::get<Json>(loaded).get(), "token", &call.token)) return *e;
@@ -226,6 +211,24 @@ std::variant<InitiateCall, ApiCallError> initiate_form(std::string_view body) {
 ApiCallError out_of_memory() { return {ApiError::internal_error, {}}; }
 
 }  // namespace
+
+std::variant<ApiJson, ApiCallError> load_api_object(std::string_view body) {
+    if (body.size() > kMaxApiBodyBytes) return ApiCallError{ApiError::body_too_large, {}};
+    json_error_t err;
+    ApiJson root(json_loadb(body.data(), body.size(),
+                            JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &err),
+                 json_decref);
+    if (!root || !json_is_object(root.get())) return ApiCallError{ApiError::malformed_request, {}};
+    return root;
+}
+
+std::optional<ApiCallError> check_api_code_element(std::string_view code, const char* element) {
+    if (code.empty()) return ApiCallError{ApiError::missing_element, element};
+    if (code.size() > kMaxApiOtpLength) return ApiCallError{ApiError::invalid_element, element};
+    for (char c : code)
+        if (!is_ascii_alnum(c)) return ApiCallError{ApiError::invalid_element, element};  // NUL too
+    return std::nullopt;
+}
 
 std::variant<VerifyCall, ApiCallError> parse_verify_call(std::string_view body) try {
     return verify_call(body);

@@ -10,11 +10,15 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 
 #include "api/api_error.h"
+
+struct json_t;
 
 namespace otp {
 
@@ -67,6 +71,13 @@ std::variant<VerifyCall, ApiCallError> parse_verify_call(std::string_view body);
 std::variant<GenerateCall, ApiCallError> parse_generate_call(std::string_view body);
 std::variant<TokenCall, ApiCallError> parse_token_call(std::string_view body);
 std::variant<InitiateCall, ApiCallError> parse_initiate_form(std::string_view body);
+
+// For the parsers of other JSON APIs (two-way): the body as one JSON object, with the
+// checks above (size, syntax, duplicate members), or the refusal.
+using ApiJson = std::unique_ptr<json_t, void (*)(json_t*)>;
+std::variant<ApiJson, ApiCallError> load_api_object(std::string_view body);
+// A code element: 1..kMaxApiOtpLength letters and digits (missing / invalid `element`).
+std::optional<ApiCallError> check_api_code_element(std::string_view code, const char* element);
 
 // Whether a Content-Type value is `media_type` (case-insensitive, parameters ignored).
 bool is_media_type(std::string_view content_type, std::string_view media_type);

@@ -30,6 +30,8 @@ inline constexpr EventType kUsersFileReloadFailed{"WEB_100029", "OTP users file 
 inline constexpr EventType kStoreError{"WEB_100030", "OTP state store error"};
 inline constexpr EventType kAddressLocked{"WEB_100031", "OTP client address locked out"};
 inline constexpr EventType kPipeError{"WEB_100032", "OTP pipe error"};
+inline constexpr EventType kTwoWayStarted{"WEB_100033", "OTP two-way flow started"};
+inline constexpr EventType kTwoWayCodeEntered{"WEB_100034", "OTP two-way code entered"};
 }  // namespace event
 
 // "2026-11-24T10:00:00.123Z"

@@ -99,16 +99,19 @@ const char* error_translation_key(std::string_view reason) {
 
 std::string_view builtin_login_template() { return page_assets::kTemplate; }
 
-std::string login_page_csp() {
+std::string page_csp(std::string_view script, std::string_view style) {
     auto hash = [](std::string_view text) {
         return "'sha256-" + base64_encode(sha256(text)) + "'";
     };
-    // The assets are constants, so the policy is too; computing it per call keeps this free
-    // of shared mutable state and costs two hashes of a few KiB.
-    return "default-src 'none'; script-src " + hash(page_assets::kScript) + "; style-src " +
-           hash(page_assets::kStyle) +
+    return "default-src 'none'; script-src " + hash(script) + "; style-src " + hash(style) +
            "; connect-src 'self'; form-action 'self'; img-src 'self' data:; base-uri 'none'; "
            "frame-ancestors 'none'";
+}
+
+std::string login_page_csp() {
+    // The assets are constants, so the policy is too; computing it per call keeps this free
+    // of shared mutable state and costs two hashes of a few KiB.
+    return page_csp(page_assets::kScript, page_assets::kStyle);
 }
 
 namespace {

@@ -115,6 +115,8 @@ std::string_view builtin_login_template();
 // only {{style}} and {{script}}): default-src 'none', the style and script allowed by their
 // SHA-256 hashes, connect-src/form-action 'self', frame-ancestors 'none', base-uri 'none'.
 std::string login_page_csp();
+// The same policy for a page whose one <style> and one executable <script> are these.
+std::string page_csp(std::string_view script, std::string_view style);
 
 // Translation key for an error reason of the start endpoint (kError* of start_request.h,
 // plus "invalid_otp", "locked", "retries_exhausted", "send_failed"); unknown reasons map to
