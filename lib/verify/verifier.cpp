@@ -118,6 +118,9 @@ Verification Verifier::verify(const UsersSource& users, const Pipe& pipe, const 
     v.detail = std::move(result.detail);
     v.program = std::move(result.program);
     v.verdict = verdict_of(result.outcome);
+    // No token decided for a name the users file does not list: events name no pipe (the
+    // comparison made for it only keeps the time alike).
+    if (v.verdict == Verdict::unknown_user) v.pipe = "";
     if (v.verdict == Verdict::store_error) v.verdict = store_failure_verdict(store_);
     if (v.verdict == Verdict::accepted) {
         if (!limits_.record_success(guess.attempt, guess.user, guess.address, admission)) {

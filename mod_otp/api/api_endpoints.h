@@ -15,6 +15,10 @@ int serve_token(ApiRequest& api, std::string_view body);
 // POST <loc>/authentication_requests/initiate: Toopher's call, answered at once.
 int serve_initiate(ApiRequest& api, std::string_view body);
 
+// A refusal of initiate in Toopher's shape: {"error_code":…,"error_message":…} with the
+// error's HTTP status (`element` is added to the message).
+int answer_initiate_error(ApiRequest& api, otp::ApiError error, const std::string& element = {});
+
 // verify's "token" member for `user`: a sealed token bound to this location. nullopt when it
 // cannot be sealed (no key, no randomness).
 std::optional<otp::JsonObject> issue_api_token(ApiRequest& api, const std::string& user);

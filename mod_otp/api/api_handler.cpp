@@ -47,24 +47,28 @@ ApiCall call_of(request_rec* r) {
 int serve(request_rec* r) {
     ApiRequest api(r);
     const ApiCall call = call_of(r);
-    if (call == ApiCall::unknown) return api_answer_error(api, otp::ApiError::not_found);
+    // Toopher clients read Toopher's error shape; every other call the verify API's.
+    auto refuse = [&](otp::ApiError error) {
+        return call == ApiCall::initiate ? answer_initiate_error(api, error)
+                                         : api_answer_error(api, error);
+    };
+    if (call == ApiCall::unknown) return refuse(otp::ApiError::not_found);
     if (r->method_number != M_POST) {
         apr_table_setn(r->err_headers_out, "Allow", "POST");
-        return api_answer_error(api, otp::ApiError::method_not_allowed);
+        return refuse(otp::ApiError::method_not_allowed);
     }
     // Server-to-server callers send no Origin; a browser made to post here by another site
     // does, and is refused before its guess counts against anyone.
-    if (!same_origin_request(r)) return api_answer_error(api, otp::ApiError::bad_origin);
+    if (!same_origin_request(r)) return refuse(otp::ApiError::bad_origin);
     const char* content_type = apr_table_get(r->headers_in, "Content-Type");
     const char* wanted =
         call == ApiCall::initiate ? "application/x-www-form-urlencoded" : "application/json";
     if (!otp::is_media_type(content_type ? content_type : "", wanted))
-        return api_answer_error(api, otp::ApiError::unsupported_media_type);
+        return refuse(otp::ApiError::unsupported_media_type);
     std::string body;
     const int read = read_body(r, otp::kMaxApiBodyBytes, &body);
-    if (read == HTTP_REQUEST_ENTITY_TOO_LARGE)
-        return api_answer_error(api, otp::ApiError::body_too_large);
-    if (read != OK) return api_answer_error(api, otp::ApiError::malformed_request);
+    if (read == HTTP_REQUEST_ENTITY_TOO_LARGE) return refuse(otp::ApiError::body_too_large);
+    if (read != OK) return refuse(otp::ApiError::malformed_request);
     switch (call) {
         case ApiCall::verify:
             return serve_verify(api, body);
@@ -77,7 +81,7 @@ int serve(request_rec* r) {
         case ApiCall::unknown:
             break;
     }
-    return api_answer_error(api, otp::ApiError::not_found);
+    return refuse(otp::ApiError::not_found);
 }
 
 }  // namespace

@@ -16,7 +16,9 @@ APLOG_USE_MODULE(otp);
 
 namespace {
 
-int answer_toopher_error(ApiRequest& api, otp::ApiError error, const std::string& element = {}) {
+}  // namespace
+
+int answer_initiate_error(ApiRequest& api, otp::ApiError error, const std::string& element) {
     const otp::ApiErrorInfo& info = otp::api_error_info(error);
     std::string message = api.message(error);
     if (!element.empty()) message += " (" + element + ")";
@@ -25,6 +27,8 @@ int answer_toopher_error(ApiRequest& api, otp::ApiError error, const std::string
     body.set("error_message", message);
     return send_json(api.login.r, info.http_status, body);
 }
+
+namespace {
 
 int answer_decision(ApiRequest& api, const otp::InitiateCall& call, bool granted,
                     otp::ApiError refusal, std::int64_t retry_after) {
@@ -62,10 +66,10 @@ int answer_decision(ApiRequest& api, const otp::InitiateCall& call, bool granted
 int serve_initiate(ApiRequest& api, std::string_view body) {
     auto parsed = otp::parse_initiate_form(body);
     if (auto* error = std::get_if<otp::ApiCallError>(&parsed))
-        return answer_toopher_error(api, error->error, error->element);
+        return answer_initiate_error(api, error->error, error->element);
     const otp::InitiateCall& call = std::get<otp::InitiateCall>(parsed);
     if (!api.login.configured(otp_verify_returns_code(api.login.conf)))
-        return answer_toopher_error(api, otp::ApiError::not_configured);
+        return answer_initiate_error(api, otp::ApiError::not_configured);
     if (!call.has_otp) {
         // Nothing was compared and nothing is counted: there is no code to guess with.
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, api.login.r,
@@ -78,6 +82,6 @@ int serve_initiate(ApiRequest& api, std::string_view body) {
     if (result.verdict == otp::Verdict::accepted)
         return answer_decision(api, call, true, otp::ApiError::internal_error, 0);
     const otp::ApiError refusal = otp::api_error_for(result.verdict);
-    if (otp::api_error_info(refusal).http_status >= 500) return answer_toopher_error(api, refusal);
+    if (otp::api_error_info(refusal).http_status >= 500) return answer_initiate_error(api, refusal);
     return answer_decision(api, call, false, refusal, result.retry_after);
 }

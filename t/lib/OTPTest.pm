@@ -12,7 +12,8 @@ use MIME::Base64 qw(encode_base64);
 our @EXPORT_OK = qw(write_files post_json post_start read_events slurp totp hotp basic_get users_file_line var_dir server_log_since
                     write_users_files wait_for_fresh_step parallel_statuses events_since
                     codes_used remember_code new_client start_json url_of write_standalone_conf
-                    standalone_dir free_port start_standalone stop_standalone %SECRET %PIN);
+                    standalone_dir free_port start_standalone stop_standalone %SECRET %PIN
+                    api_call api_form wrong_totp parallel_results);
 
 # PINs of the test users (the secrets test checks none reaches a log).
 our %PIN = (bob => '4321', evan => '8642');
@@ -66,6 +67,35 @@ our %SECRET = (
     deli  => '64656c6964656c6964656c6964656c6964656c69',          # t/login/14_delivered.t
     dana  => '64616e6164616e6164616e6164616e6164616e61',          # browser test, JavaScript
     dirk  => '6469726b6469726b6469726b6469726b6469726b',          # browser test, no JavaScript
+    # The verify API (t/api/). Those named g* get delivered codes: their secrets go unused.
+    vera  => '7665726176657261766572617665726176657261',          # verify API: answers and events
+    vince => '76696e636576696e636576696e636576696e6365',          # verify API: OTPCustomerIdentifier
+    wally => '77616c6c7977616c6c7977616c6c7977616c6c79',          # verify API: replay
+    wilma => '77696c6d6177696c6d6177696c6d6177696c6d61',          # verify API: retry limit per clientTxnId
+    walt  => '77616c7477616c7477616c7477616c7477616c74',          # verify API: clientTxnId of another user
+    xena  => '78656e6178656e6178656e6178656e6178656e61',          # verify API: lockout
+    yves  => '7976657379766573797665737976657379766573',          # verify API: locked at the page
+    yara  => '7961726179617261796172617961726179617261',          # verify API: locked at the API, then the page
+    wendy => '77656e647977656e647977656e647977656e6479',          # verify API: parallel, one clientTxnId
+    willa => '77696c6c6177696c6c6177696c6c6177696c6c61',          # verify API: parallel lockout
+    xavi  => '7861766978617669786176697861766978617669',          # verify API: parallel, one valid code
+    ulla  => '756c6c61756c6c61756c6c61756c6c61756c6c61',          # verify API: session tokens
+    uma   => '756d61756d61756d61756d61756d61756d61756d',          # verify API: short-lived token
+    otis  => '6f7469736f7469736f7469736f7469736f746973',          # verify API: token revoked by a lockout
+    tess  => '7465737374657373746573737465737374657373',          # verify API: a session cookie is no token
+    vlad  => '766c6164766c6164766c6164766c6164766c6164',          # verify API: initiate
+    viggo => '766967676f766967676f766967676f766967676f',          # verify API: initiate, locked
+    wim   => '77696d77696d77696d77696d77696d77696d7769',          # verify API: virtual host
+    vidar => '7669646172766964617276696461727669646172',          # verify API: <Directory>
+    gena  => '67656e6167656e6167656e6167656e6167656e61',          # verify API generate: code to the caller
+    gina  => '67696e6167696e6167696e6167696e6167696e61',          # verify API generate: 3 uses
+    gabe  => '6761626567616265676162656761626567616265',          # verify API generate: short lifetime
+    gwen  => '6777656e6777656e6777656e6777656e6777656e',          # verify API generate: pre-pipe
+    gert  => '6765727467657274676572746765727467657274',          # verify API generate: locked
+    gia   => '6769616769616769616769616769616769616769',          # verify API generate: parallel uses
+    gil   => '67696c67696c67696c67696c67696c67696c6769',          # verify API generate: parallel generates
+    wanda => '77616e646177616e646177616e646177616e6461',          # verify API: alive after the request errors
+    greta => '6772657461677265746167726574616772657461',          # verify API: generate where it is not available; initiate with a generated code
 );
 
 sub var_dir { File::Spec->catdir($FindBin::Bin, '..', 'var') }
@@ -116,6 +146,35 @@ HOTP/T30 zack - $SECRET{zack}
 HOTP/T30 adam - $SECRET{adam}
 HOTP/T30 quinn - $SECRET{quinn}
 HOTP/T30 flo - $SECRET{flo}
+# the verify API (t/api/)
+HOTP/T30 vera - $SECRET{vera}
+HOTP/T30 vince - $SECRET{vince}
+HOTP/T30 wally - $SECRET{wally}
+HOTP/T30 wilma - $SECRET{wilma}
+HOTP/T30 walt - $SECRET{walt}
+HOTP/T30 xena - $SECRET{xena}
+HOTP/T30 yves - $SECRET{yves}
+HOTP/T30 yara - $SECRET{yara}
+HOTP/T30 wendy - $SECRET{wendy}
+HOTP/T30 willa - $SECRET{willa}
+HOTP/T30 xavi - $SECRET{xavi}
+HOTP/T30 ulla - $SECRET{ulla}
+HOTP/T30 uma - $SECRET{uma}
+HOTP/T30 otis - $SECRET{otis}
+HOTP/T30 tess - $SECRET{tess}
+HOTP/T30 vlad - $SECRET{vlad}
+HOTP/T30 viggo - $SECRET{viggo}
+HOTP/T30 wim - $SECRET{wim}
+HOTP/T30 vidar - $SECRET{vidar}
+HOTP/T30 gena - $SECRET{gena}
+HOTP/T30 gina - $SECRET{gina}
+HOTP/T30 gabe - $SECRET{gabe}
+HOTP/T30 gwen - $SECRET{gwen}
+HOTP/T30 gert - $SECRET{gert}
+HOTP/T30 gia - $SECRET{gia}
+HOTP/T30 gil - $SECRET{gil}
+HOTP/T30 greta - $SECRET{greta}
+HOTP/T30 wanda - $SECRET{wanda}
 END
     my $legacy = <<"END";
 # mod_authn_otp layout: COUNTER is the next expected counter
@@ -126,6 +185,8 @@ END
     _write("$dir/users2.oath", "HOTP/T30 otto - $SECRET{otto}\n");
     _write("$dir/users-linger.oath", "HOTP/T30 linus - $SECRET{linus}\n");
     _write("$dir/users.mod_authn_otp", $legacy);
+    # The directory a <Directory> section with SetHandler otp-verify maps to (t/api/).
+    mkdir "$dir/api-dir" unless -d "$dir/api-dir";
     # The session key: 0600 and owned by root or the user httpd reads it as (mod_otp refuses
     # anything else). Not in $dir, which the runner gives to the children's user when root.
     my $key_dir = "$dir-key";
@@ -464,6 +525,86 @@ sub server_log_since {
     local $/;
     my $text = <$fh> // '';
     return wantarray ? ($text, $offset + length $text) : $text;
+}
+
+
+# ---- the verify API (t/api/) ----------------------------------------------------------
+# POST to the verify API at `path` (a path of the test server, or a whole URL): `body` a Perl
+# structure (sent as UTF-8 JSON, keys sorted) or a string sent as it is (undef: no body).
+# Options: content_type (undef: no Content-Type header), headers => {...}, method.
+# Returns (response, decoded JSON answer or undef).
+sub api_call {
+    my ($path, $body, %opt) = @_;
+    require JSON::PP;
+    require HTTP::Request;
+    require LWP::UserAgent;
+    my $url = $path =~ m{^https?://} ? $path : url_of($path);
+    my $content = ref $body ? JSON::PP->new->utf8->canonical->encode($body) : $body;
+    my $req = HTTP::Request->new(($opt{method} // 'POST') => $url);
+    my $type = exists $opt{content_type} ? $opt{content_type} : 'application/json';
+    $req->header('Content-Type' => $type) if defined $type;
+    $req->header(%{ $opt{headers} }) if $opt{headers};
+    $req->content($content) if defined $content;
+    my $res = LWP::UserAgent->new(timeout => 30, keep_alive => 0)->request($req);
+    my $decoded = eval { JSON::PP->new->utf8->decode($res->content) };
+    return ($res, $decoded);
+}
+
+# POST a form (`fields`: [name => value, ...], or a string sent as it is) to `path`, as
+# Toopher clients call initiate. Options as api_call's.
+sub api_form {
+    my ($path, $fields, %opt) = @_;
+    require URI;
+    my $body = $fields;
+    if (ref $fields) {
+        my $uri = URI->new('http:');
+        $uri->query_form(@$fields);
+        $body = $uri->query // '';
+    }
+    return api_call($path, $body, content_type => 'application/x-www-form-urlencoded', %opt);
+}
+
+# A six-digit code that is none of the user's TOTP codes from two steps back to two ahead.
+sub wrong_totp {
+    my ($name) = @_;
+    my %valid = map { (totp($name, $_) => 1) } -2 .. 2;
+    my ($wrong) = grep { !$valid{$_} } qw(000000 111111 222222 333333 444444 555555);
+    return $wrong;
+}
+
+
+# As parallel_statuses, but each request's sub returns a string (say "429 2003"), and the
+# strings are returned.
+sub parallel_results {
+    my ($count, $request) = @_;
+    pipe my $go_read, my $go_write or die "pipe: $!";
+    my @children;
+    for my $i (1 .. $count) {
+        pipe my $result_read, my $result_write or die "pipe: $!";
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            close $go_write;
+            close $result_read;
+            sysread $go_read, my $byte, 1;     # wait for the start signal
+            print $result_write $request->($i);
+            close $result_write;
+            require POSIX;
+            POSIX::_exit(0);
+        }
+        close $result_write;
+        push @children, [$pid, $result_read];
+    }
+    close $go_read;
+    close $go_write;                            # EOF releases every child at once
+    my @results;
+    for my $child (@children) {
+        my ($pid, $fh) = @$child;
+        local $/;
+        my $result = <$fh> // 'none';
+        waitpid $pid, 0;
+        push @results, $result;
+    }
+    return @results;
 }
 
 1;
