@@ -67,6 +67,10 @@ mod_otp demo — user "demo"
   http://127.0.0.1:$port/admin/   OTP after Basic: first "demo" / "demo-password", then the code
   http://127.0.0.1:$port/api/     OTP as the Basic password, for scripts:
       curl -u "demo:\$(oathtool --totp $hex)" http://127.0.0.1:$port/api/
+  http://127.0.0.1:$port/otp-api  the verify API (loopback only):
+      curl -H 'Content-Type: application/json' -d "{\\"userName\\":\\"demo\\",\\"otp\\":\\"\$(oathtool --totp $hex)\\"}" http://127.0.0.1:$port/otp-api
+  http://127.0.0.1:$port/twoway/init  the two-way API: curl -X POST …/twoway/init, then open
+      http://127.0.0.1:$port/admin/connect-app/ (as at /admin) and type the client code
 
   logs: $server_root/error.log, access.log, otp-events.log
 Press Ctrl-C to stop.
