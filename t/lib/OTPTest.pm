@@ -453,35 +453,7 @@ sub wait_for_fresh_step {
 # HTTP statuses.
 sub parallel_statuses {
     my ($count, $request) = @_;
-    pipe my $go_read, my $go_write or die "pipe: $!";
-    my @children;
-    for my $i (1 .. $count) {
-        pipe my $result_read, my $result_write or die "pipe: $!";
-        my $pid = fork // die "fork: $!";
-        if (!$pid) {
-            close $go_write;
-            close $result_read;
-            sysread $go_read, my $byte, 1;     # wait for the start signal
-            my $res = $request->($i);
-            print $result_write $res->code;
-            close $result_write;
-            require POSIX;
-            POSIX::_exit(0);
-        }
-        close $result_write;
-        push @children, [$pid, $result_read];
-    }
-    close $go_read;
-    close $go_write;                            # EOF releases every child at once
-    my @statuses;
-    for my $child (@children) {
-        my ($pid, $fh) = @$child;
-        local $/;
-        my $status = <$fh> // 'none';
-        waitpid $pid, 0;
-        push @statuses, $status;
-    }
-    return @statuses;
+    return parallel_results($count, sub { $request->(@_)->code });
 }
 
 sub hotp {
