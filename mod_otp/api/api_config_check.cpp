@@ -29,7 +29,7 @@ bool requires_something(const ap_directive_t* first) {
     return false;
 }
 
-bool sets_api_handler(const ap_directive_t* first) {
+bool sets_handler(const ap_directive_t* first, std::string_view name) {
     for (const ap_directive_t* d = first; d; d = d->next) {
         if (!strcasecmp(d->directive, "SetHandler") && d->args) {
             std::string_view handler = d->args;
@@ -38,9 +38,9 @@ bool sets_api_handler(const ap_directive_t* first) {
             while (!handler.empty() &&
                    (handler.back() == '"' || handler.back() == '\'' || handler.back() == ' '))
                 handler.remove_suffix(1);
-            if (handler == "otp-verify") return true;
+            if (handler == name) return true;
         }
-        if (is_conditional(d) && sets_api_handler(d->first_child)) return true;
+        if (is_conditional(d) && sets_handler(d->first_child, name)) return true;
     }
     return false;
 }
@@ -53,11 +53,18 @@ void check_sections(const ap_directive_t* first, bool protected_around) {
             continue;
         }
         const bool protected_here = protected_around || requires_something(d->first_child);
-        if (sets_api_handler(d->first_child) && !protected_here)
+        if (!protected_here && sets_handler(d->first_child, "otp-verify"))
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, nullptr,
                          "%s:%d: SetHandler otp-verify without any Require in this section or "
                          "around it: the verify API answers anyone who can reach it; protect it "
                          "with Require ip or client certificates (README \"Verify API\")",
+                         d->filename, d->line_num);
+        if (!protected_here && sets_handler(d->first_child, "otp-twoway-portal"))
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, nullptr,
+                         "%s:%d: SetHandler otp-twoway-portal without any Require in this section "
+                         "or around it: the portal step needs the portal's login (every request "
+                         "without a user is refused with 401); add the portal's AuthType and "
+                         "Require valid-user",
                          d->filename, d->line_num);
         check_sections(d->first_child, protected_here);
     }

@@ -1,6 +1,7 @@
 // Startup check of the verify API's sections: a section with SetHandler otp-verify and no
 // Require (or client-certificate requirement) in it or in any section around it answers
-// anyone who can reach it, so the startup log says so, with the file and line.
+// anyone who can reach it, so the startup log says so, with the file and line; the same for
+// SetHandler otp-twoway-portal, which needs the portal's login in front of it.
 #pragma once
 
 #include "mod_otp/http/apache_headers.h"

@@ -81,7 +81,7 @@ my @bad = (
     ["<If \"true\">\nOTPValidationPipe delivered\n</If>", '', qr/OTPValidationPipe delivered needs OTPPrePipe/, 'OTPValidationPipe delivered'],
     ['', "<If \"true\">\n<If \"true\">\nOTPValidationPipe deep\n</If>\n</If>", qr/OTPValidationPipe deep: no such pipe/, 'OTPValidationPipe deep'],
 );
-plan tests => 3 * @bad + 10;
+plan tests => 3 * @bad + 11;
 
 for my $case (@bad) {
     my ($server, $inside, $message, $directive) = @$case;
@@ -116,6 +116,9 @@ my $conf;
 <Location /open-api>
     SetHandler otp-verify
 </Location>
+<Location /open-portal>
+    SetHandler otp-twoway-portal
+</Location>
 <Location /closed-api>
     SetHandler otp-verify
     <RequireAny>
@@ -134,4 +137,7 @@ my $open = line_of($conf, '<Location /open-api>');
 like $out, qr/httpd\.conf:$open: SetHandler otp-verify without any Require/, '... with a warning naming its section';
 my @warnings = $out =~ /SetHandler otp-verify without any Require/g;
 is scalar @warnings, 1, '... and none for the protected ones' or diag $out;
+my $portal = line_of($conf, '<Location /open-portal>');
+like $out, qr/httpd\.conf:$portal: SetHandler otp-twoway-portal without any Require/,
+     'a two-way portal without a login warns too';
 
