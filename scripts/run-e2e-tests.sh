@@ -74,7 +74,7 @@ if [[ -f "$build/sanitizer.env" ]]; then
     # bans, idle timeouts and code steps, or into a browser: they run in the ordinary runs of
     # both MPMs, and their module code paths (limits, lockouts, replays)
     # are exercised under the sanitizers by the other tests too. Keeps CI within its budget.
-    sanitizer_skip=" t/basic/10_limits.t t/basic/11_credentials.t t/login/05_replay_and_cookies.t t/login/50_browser.t "
+    sanitizer_skip=" t/basic/10_limits.t t/basic/11_credentials.t t/login/05_replay_and_cookies.t t/login/50_browser.t t/api/07_races.t t/twoway/50_browser.t "
     sanitizer_tests=$(cd "$root" && for f in t/*/*.t; do
         [[ $sanitizer_skip == *" $f "* ]] || printf '%s ' "$f"; done)
     san_dir="$workdir/t/var-module/sanitizer"

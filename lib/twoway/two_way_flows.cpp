@@ -25,6 +25,13 @@ std::int64_t expiry_of(const std::string& value) {
 
 bool store_full(const StateStore& store) { return store.last_failure() == StoreStatus::full; }
 
+// Codes are compared case-insensitively whatever the checking location's OTPTwoWayCode says:
+// the app's location made the client code and the portal's the response, and either may be
+// alphanumeric while the other is not. Digits are unchanged, so numeric codes lose nothing.
+std::string canonical(std::string_view code) {
+    return normalize_typed_code(code, CodeCharset::alphanumeric);
+}
+
 }  // namespace
 
 bool is_two_way_flow_id(std::string_view flow) {
@@ -74,7 +81,7 @@ TwoWayInit TwoWayFlows::init(const TwoWayPolicy& policy, std::string_view addres
         auto code = generate_code(policy.code);
         if (!code) return result;
         const std::string key =
-            record_key(hashed("code", normalize_typed_code(*code, policy.code.charset)), "2w-code");
+            record_key(hashed("code", canonical(*code)), "2w-code");
         const StoreStatus added = store_.add(key, flow_hash, policy.lifetime);
         if (added == StoreStatus::ok) {
             code_key = key;
@@ -100,7 +107,7 @@ TwoWayEnter TwoWayFlows::enter(const TwoWayPolicy& policy, std::string_view code
                                std::string_view user, std::int64_t now) {
     TwoWayEnter result;
     const std::string code_key =
-        record_key(hashed("code", normalize_typed_code(code, policy.code.charset)), "2w-code");
+        record_key(hashed("code", canonical(code)), "2w-code");
     std::string flow_hash;
     StoreStatus found = store_.get(code_key, &flow_hash);
     if (found == StoreStatus::not_found) {
@@ -154,7 +161,7 @@ TwoWayEnter TwoWayFlows::enter(const TwoWayPolicy& policy, std::string_view code
     }
     auto response = generate_code(policy.code);
     if (!response) return result;
-    const std::string coupled = "c|" + hashed("response " + flow_hash, *response) + "|" +
+    const std::string coupled = "c|" + hashed("response " + flow_hash, canonical(*response)) + "|" +
                                 std::to_string(expires);
     const StoreStatus set = store_.compare_and_set(flow_key, state, coupled, ttl);
     if (set != StoreStatus::ok) {
@@ -215,15 +222,14 @@ TwoWayLookup TwoWayFlows::find_coupled(std::string_view flow, std::int64_t now) 
     return result;
 }
 
-bool TwoWayFlows::finish(const TwoWayLookup& flow, const TwoWayPolicy& policy,
-                         std::string_view response, std::int64_t now, bool* replay,
-                         bool* store_failed) {
+bool TwoWayFlows::finish(const TwoWayLookup& flow, std::string_view response, std::int64_t now,
+                         bool* replay, bool* store_failed) {
     *replay = false;
     *store_failed = false;
     const std::string& state = flow.state;
     const std::string expected = state.substr(2, state.rfind('|') - 2);
     const std::string typed = hashed("response " + flow.flow_hash,
-                                     normalize_typed_code(response, policy.code.charset));
+                                     canonical(response));
     if (typed.empty() || !constant_time_equal(typed, expected)) return false;
     const std::int64_t ttl = std::max<std::int64_t>(1, flow.expires - now);
     const StoreStatus done = store_.compare_and_set(record_key(flow.flow_hash, "2w-flow"), state,

@@ -89,8 +89,8 @@ public:
     TwoWayLookup find_coupled(std::string_view flow, std::int64_t now);
     // Whether `response` is the coupled flow's challenge response; when it is, the flow moves
     // to completed, exactly once (false for every parallel request that comes second: *replay).
-    bool finish(const TwoWayLookup& flow, const TwoWayPolicy& policy, std::string_view response,
-                std::int64_t now, bool* replay, bool* store_failed);
+    bool finish(const TwoWayLookup& flow, std::string_view response, std::int64_t now,
+                bool* replay, bool* store_failed);
     // Removes a flow's records (completed, or its retries used up).
     void forget(const std::string& flow_hash);
 

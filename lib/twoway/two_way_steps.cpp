@@ -47,15 +47,14 @@ private:
 // The app sent the challenge response of a coupled flow.
 class ResponsePipe final : public Pipe {
 public:
-    ResponsePipe(TwoWayFlows& flows, const TwoWayPolicy& policy, const TwoWayLookup& flow)
-        : flows_(flows), policy_(policy), flow_(flow) {}
+    ResponsePipe(TwoWayFlows& flows, const TwoWayLookup& flow) : flows_(flows), flow_(flow) {}
     const char* name() const override { return "two-way"; }
     bool uses_tokens() const override { return false; }
     ValidationResult check(const PipeCall& call) const override {
         ValidationResult result;
         result.pipe = "two-way";
         bool replay = false, store_failed = false;
-        if (flows_.finish(flow_, policy_, call.password, call.now, &replay, &store_failed)) {
+        if (flows_.finish(flow_, call.password, call.now, &replay, &store_failed)) {
             result.outcome = ValidationOutcome::accepted;
         } else if (store_failed) {
             result.outcome = ValidationOutcome::store_error;
@@ -72,7 +71,6 @@ public:
 
 private:
     TwoWayFlows& flows_;
-    const TwoWayPolicy& policy_;
     const TwoWayLookup& flow_;
 };
 
@@ -150,7 +148,7 @@ TwoWayStep complete_flow(TwoWayFlows& flows, Verifier& verifier, const TwoWayPol
     // The flow is the attempt: its retry counter is OTPAllowedRetry per flow.
     const LoginAttempt attempt{found.flow_hash.substr(0, 24), found.user, "",
                                found.expires - policy.lifetime};
-    ResponsePipe pipe(flows, policy, found);
+    ResponsePipe pipe(flows, found);
     Guess guess;
     guess.user = found.user;
     guess.password = response;

@@ -80,7 +80,7 @@ std::string render_portal_page(const Translations& t, const PortalPageModel& m) 
             "\">\n<div class=\"field\">\n<label for=\"twoway-code\">" + text("twoway.code_label") +
             "</label>\n<input type=\"text\" id=\"twoway-code\" name=\"data\" required "
             "autocomplete=\"off\" autocapitalize=\"off\" spellcheck=\"false\" maxlength=\"" + length +
-            "\"" + (m.alphanumeric ? "" : " inputmode=\"numeric\" pattern=\"[0-9]*\"") +
+            "\"" + (m.alphanumeric ? "" : " inputmode=\"numeric\"") +
             (m.error_key.empty() ? "" : " aria-invalid=\"true\"") + ">\n</div>\n"
             "<div class=\"actions\"><button id=\"twoway-submit\" class=\"primary\" type=\"submit\">" +
             text("twoway.submit") + "</button></div>\n</form>\n</main>\n";

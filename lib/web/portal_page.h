@@ -22,8 +22,8 @@ struct PortalPageModel {
     std::string action;     // the page's own path (form target and fetch URL)
     std::string response;   // a challenge response to show; empty: none yet
     std::string error_key;  // translation key of an error to show, or empty
-    bool alphanumeric = false;
-    unsigned code_length = 6;
+    bool alphanumeric = false;  // no numeric keyboard
+    unsigned code_length = 16;  // the field's maxlength
 };
 
 std::string render_portal_page(const Translations& translations, const PortalPageModel& model);

@@ -53,11 +53,12 @@ otp::StoreStatus SocacheStateStore::load(const std::string& key, Record* record)
     apr_status_t rv = state_.store_provider->retrieve(
         state_.store_instance, server_, reinterpret_cast<const unsigned char*>(key.data()),
         static_cast<unsigned int>(key.size()), buffer, &length, pool_);
-    if (rv == APR_NOTFOUND) return otp::StoreStatus::not_found;
+    if (rv == APR_NOTFOUND) return confirm_miss();
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, server_, "state store: retrieve failed");
         return otp::StoreStatus::error;
     }
+    provider_answered_ = true;
     const char* begin = reinterpret_cast<const char*>(buffer);
     const char* end = begin + length;
     const char* colon = static_cast<const char*>(std::memchr(begin, ':', length));
@@ -92,7 +93,25 @@ otp::StoreStatus SocacheStateStore::save(const std::string& key, const Record& r
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, server_, "state store: store failed");
         return otp::StoreStatus::error;
     }
+    provider_answered_ = true;
     return otp::StoreStatus::ok;
+}
+
+otp::StoreStatus SocacheStateStore::confirm_miss() {
+    if (provider_answered_) return otp::StoreStatus::not_found;
+    static constexpr char kProbeKey[] = "mod_otp.alive";
+    unsigned char one[] = {'1'};
+    const apr_status_t rv = state_.store_provider->store(
+        state_.store_instance, server_, reinterpret_cast<const unsigned char*>(kProbeKey),
+        sizeof kProbeKey - 1, apr_time_now() + apr_time_from_sec(2), one, sizeof one, pool_);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, server_,
+                     "state store: a record was not found and the provider does not answer "
+                     "a write either: treated as a store error, not as a missing record");
+        return otp::StoreStatus::error;
+    }
+    provider_answered_ = true;
+    return otp::StoreStatus::not_found;
 }
 
 otp::StoreStatus SocacheStateStore::erase(const std::string& key) {

@@ -22,9 +22,15 @@ protected:
     std::int64_t now() const override;
 
 private:
+    // mod_socache_memcache (and other network providers) answer a failed retrieve as "not
+    // found": a miss is only believed once this handle has seen the provider answer (a hit, a
+    // store, or a probe write), so a dead server never reads as "no lock, no replay record".
+    otp::StoreStatus confirm_miss();
+
     OtpModuleState& state_;
     server_rec* server_;
     apr_pool_t* pool_;
+    bool provider_answered_ = false;
 };
 
 // Lifecycle, following mod_authn_socache: register the mutex type (pre_config), create the

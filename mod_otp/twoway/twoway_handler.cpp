@@ -83,7 +83,7 @@ const char* failure_name(const otp::TwoWayStep& step) {
 
 int answer_store_failure(TwoWayRequest& t, const char* what, bool full) {
     const char* error = full ? "store_full" : "store_error";
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, t.r(), "two-way %s refused (%s): the state store failed",
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, t.r(), "two-way: %s (%s): the state store failed",
                   what, error);
     otp_emit_event(t.api.call.origin, otp::event::kStoreError, "",
                    {{"reason", what}, {"error", error}});
@@ -209,8 +209,10 @@ int send_portal_page(TwoWayRequest& t, int status, const std::string& response,
     model.action = otp::same_origin_link(r->uri);
     model.response = response;
     model.error_key = error_key ? error_key : "";
+    // The client code was made by the app's location, whose OTPTwoWayCode this one may not
+    // share: the field takes any code; only the keyboard follows this location's charset.
     model.alphanumeric = t.policy.code.charset == otp::CodeCharset::alphanumeric;
-    model.code_length = t.policy.code.length;
+    model.code_length = otp::kMaxDeliveredLength;
     apr_table_set(r->err_headers_out, "Content-Security-Policy", otp::portal_page_csp().c_str());
     apr_table_set(r->err_headers_out, "Content-Language", model.lang.c_str());
     return send_body(r, status, "text/html; charset=utf-8",
@@ -261,7 +263,7 @@ int serve_portal(TwoWayRequest& t) {
         otp::enter_client_code(flows, t.verifier, t.policy, call.code, user, unix_now());
     const EventOrigin origin = t.origin_with_flow(step.flow_ref);
     if (step.status == otp::TwoWayStatus::ok) {
-        otp_emit_event(origin, otp::event::kTwoWayCodeEntered, user, {});
+        otp_emit_event(origin, otp::event::kTwoWayCodeEntered, user, {}, "two-way");
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "two-way: user \"%s\" entered a client code",
                       user.c_str());
     } else {
