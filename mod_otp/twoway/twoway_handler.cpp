@@ -109,7 +109,8 @@ int serve_init(TwoWayRequest& t) {
         default:
             return answer_store_failure(t, "cannot start a two-way flow", init.store_full);
     }
-    otp_emit_event(t.api.call.origin, otp::event::kTwoWayStarted, flows.flow_ref(init.flow),
+    const std::string flow_ref = flows.flow_ref(init.flow);
+    otp_emit_event(t.origin_with_flow(flow_ref), otp::event::kTwoWayStarted, flow_ref,
                    {{"lifetime", t.policy.lifetime}});
     otp::JsonObject body;
     body.set("status", 2000);
