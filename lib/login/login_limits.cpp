@@ -283,8 +283,12 @@ FailureOutcome LoginLimits::record_replay(std::string_view user, std::string_vie
 }
 
 bool LoginLimits::record_success(const LoginAttempt* attempt, std::string_view user,
-                                 std::string_view address, const Admission& admission) {
-    store_.remove(record_key(user_key(user), "guesses"));
+                                 std::string_view address, const Admission& admission,
+                                 bool forget_failures) {
+    if (forget_failures)
+        store_.remove(record_key(user_key(user), "guesses"));
+    else if (admission.user_guesses > 0)
+        store_.decrement(record_key(user_key(user), "guesses"));
     if (admission.address_guesses > 0 && !address.empty())
         store_.decrement(record_key(address_key(address), "addr-guesses"));
     // The attempt is used up: its cookie, were it presented again, gets retries_exhausted.

@@ -108,8 +108,12 @@ public:
                                  const Admission& admission);
     // An accepted code: the user's count starts afresh, the attempt ends, and the address
     // gets its guess back (the address lockout counts failures, not logins).
+    // `forget_failures` false: the code proved nothing about the user (a two-way client code,
+    // which anyone can make for themselves), so only this guess is given back and the
+    // user's earlier failures still count towards the lockout.
     bool record_success(const LoginAttempt* attempt, std::string_view user,
-                        std::string_view address, const Admission& admission);
+                        std::string_view address, const Admission& admission,
+                        bool forget_failures = true);
 
     // Whether a code may be sent to `user` in `attempt` now; when it may, the send is counted.
     // `attempt` null (the verify API without a clientTxnId): no per-attempt count.

@@ -1,6 +1,7 @@
 #include "twoway/two_way_flows.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "crypto/constant_time.h"
 #include "util/base64url.h"
@@ -24,6 +25,18 @@ std::int64_t expiry_of(const std::string& value) {
 }
 
 bool store_full(const StateStore& store) { return store.last_failure() == StoreStatus::full; }
+
+// The '|'-separated fields of a flow record.
+std::vector<std::string_view> fields_of(std::string_view value) {
+    std::vector<std::string_view> fields;
+    std::size_t start = 0;
+    while (true) {
+        const std::size_t bar = value.find('|', start);
+        fields.push_back(value.substr(start, bar == std::string_view::npos ? bar : bar - start));
+        if (bar == std::string_view::npos) return fields;
+        start = bar + 1;
+    }
+}
 
 // Codes are compared case-insensitively whatever the checking location's OTPTwoWayCode says:
 // the app's location made the client code and the portal's the response, and either may be
@@ -52,12 +65,16 @@ std::string TwoWayFlows::hashed(std::string_view purpose, std::string_view value
 
 std::string TwoWayFlows::flow_id_hash(std::string_view flow) const { return hashed("flow", flow); }
 
+std::string TwoWayFlows::location_tag(std::string_view location) const {
+    return hashed("location", location).substr(0, 16);
+}
+
 std::string TwoWayFlows::flow_ref(std::string_view flow) const {
     return flow_id_hash(flow).substr(0, 16);
 }
 
 TwoWayInit TwoWayFlows::init(const TwoWayPolicy& policy, std::string_view address,
-                             std::int64_t now) {
+                             std::string_view app_location, std::int64_t now) {
     TwoWayInit result;
     const std::string address_id = hashed("address", address);
     if (address_id.empty()) return result;
@@ -67,6 +84,18 @@ TwoWayInit TwoWayFlows::init(const TwoWayPolicy& policy, std::string_view addres
         return result;
     }
     if (*inits > static_cast<std::int64_t>(policy.init_rate)) {
+        result.status = TwoWayStatus::rate_limited;
+        return result;
+    }
+    // And all addresses together: a flow and its code take two records for the flow's
+    // lifetime, so many addresses must not be able to fill the store every login shares.
+    auto all_inits = store_.increment(record_key(hashed("address", "(all)"), "2w-inits"),
+                                      kTwoWayInitWindow);
+    if (!all_inits) {
+        result.store_full = store_full(store_);
+        return result;
+    }
+    if (*all_inits > static_cast<std::int64_t>(policy.init_rate) * kTwoWayAllInitsFactor) {
         result.status = TwoWayStatus::rate_limited;
         return result;
     }
@@ -92,7 +121,8 @@ TwoWayInit TwoWayFlows::init(const TwoWayPolicy& policy, std::string_view addres
         }
     }
     if (code_key.empty()) return result;  // the code space is crowded: fail closed
-    if (store_.add(record_key(flow_hash, "2w-flow"), "p|" + std::to_string(expires),
+    if (store_.add(record_key(flow_hash, "2w-flow"),
+                   "p|" + location_tag(app_location) + "|" + std::to_string(expires),
                    policy.lifetime) != StoreStatus::ok) {
         result.store_full = store_full(store_);
         store_.remove(code_key);
@@ -161,8 +191,10 @@ TwoWayEnter TwoWayFlows::enter(const TwoWayPolicy& policy, std::string_view code
     }
     auto response = generate_code(policy.code);
     if (!response) return result;
+    const std::vector<std::string_view> pending = fields_of(state);
+    if (pending.size() != 3) return result;  // not a record of ours: fail closed
     const std::string coupled = "c|" + hashed("response " + flow_hash, canonical(*response)) + "|" +
-                                std::to_string(expires);
+                                std::string(pending[1]) + "|" + std::to_string(expires);
     const StoreStatus set = store_.compare_and_set(flow_key, state, coupled, ttl);
     if (set != StoreStatus::ok) {
         if (set == StoreStatus::exists || set == StoreStatus::not_found) {
@@ -178,7 +210,8 @@ TwoWayEnter TwoWayFlows::enter(const TwoWayPolicy& policy, std::string_view code
     return result;
 }
 
-TwoWayLookup TwoWayFlows::find_coupled(std::string_view flow, std::int64_t now) {
+TwoWayLookup TwoWayFlows::find_coupled(std::string_view flow, std::string_view app_location,
+                                       std::int64_t now) {
     TwoWayLookup result;
     if (!is_two_way_flow_id(flow)) {
         result.status = TwoWayStatus::unrecoverable;
@@ -197,11 +230,21 @@ TwoWayLookup TwoWayFlows::find_coupled(std::string_view flow, std::int64_t now) 
         return result;
     }
     result.expires = expiry_of(result.state);
-    if (result.state.rfind("p|", 0) == 0) {
+    const std::vector<std::string_view> fields = fields_of(result.state);
+    const bool pending = fields.size() == 3 && fields[0] == "p";
+    const bool coupled = fields.size() == 4 && fields[0] == "c";
+    // A flow is completed where it was started: another location of the virtual host (with
+    // its own retries and tokens) does not know it.
+    if ((pending || coupled) && fields[pending ? 1 : 2] != location_tag(app_location)) {
+        result.status = TwoWayStatus::unrecoverable;
+        result.reason = "expired";
+        return result;
+    }
+    if (pending) {
         result.status = TwoWayStatus::not_entered;
         return result;
     }
-    if (result.state.rfind("c|", 0) != 0 || result.expires <= now) {  // "d|": completed
+    if (!coupled || result.expires <= now) {  // "d|": completed
         result.status = TwoWayStatus::unrecoverable;
         result.reason = result.expires <= now ? "expired" : "replay";
         return result;
@@ -227,7 +270,9 @@ bool TwoWayFlows::finish(const TwoWayLookup& flow, std::string_view response, st
     *replay = false;
     *store_failed = false;
     const std::string& state = flow.state;
-    const std::string expected = state.substr(2, state.rfind('|') - 2);
+    const std::vector<std::string_view> fields = fields_of(state);
+    if (fields.size() != 4) return false;
+    const std::string_view expected = fields[1];
     const std::string typed = hashed("response " + flow.flow_hash,
                                      canonical(response));
     if (typed.empty() || !constant_time_equal(typed, expected)) return false;

@@ -12,10 +12,11 @@
 //
 // Records (README "State store"), each living until the flow's end:
 //   <H(code)>.2w-code    the flow a client code belongs to ("taken" once entered)
-//   <H(flow)>.2w-flow    "p|<expiry>" pending, "c|<H(response)>|<expiry>" coupled,
+//   <H(flow)>.2w-flow    "p|<H(app location)>|<expiry>" pending,
+//                        "c|<H(response)>|<H(app location)>|<expiry>" coupled,
 //                        "d|<expiry>" completed (then removed)
 //   <H(flow)>.2w-user0..2  the coupled user, in pieces of at most 90 bytes
-//   <H(address)>.2w-inits  inits from one client address in the current minute
+//   <H(address)>.2w-inits  inits from one client address (and from all) in the current minute
 #pragma once
 
 #include <cstdint>
@@ -46,6 +47,9 @@ enum class TwoWayStatus {
 };
 
 constexpr std::int64_t kTwoWayInitWindow = 60;  // seconds of OTPTwoWayInitRate
+// All addresses together get this many times OTPTwoWayInitRate per window: with the default
+// (30, 300 s) at most 6,000 live flows, 12,000 records, whatever the number of addresses.
+constexpr std::int64_t kTwoWayAllInitsFactor = 20;
 constexpr std::size_t kTwoWayMaxUserBytes = 270;
 constexpr std::size_t kTwoWayFlowIdLength = 22;  // base64url of 16 random bytes
 
@@ -80,13 +84,16 @@ public:
     // `key` keys every hash; flows of one key (one virtual host) see each other, no others.
     TwoWayFlows(StateStore& store, const HmacSha256Key& key);
 
-    TwoWayInit init(const TwoWayPolicy& policy, std::string_view address, std::int64_t now);
+    // `app_location` names the otp-twoway location (its realm): only it can complete the flow.
+    TwoWayInit init(const TwoWayPolicy& policy, std::string_view address,
+                    std::string_view app_location, std::int64_t now);
     // The portal's `user` typed `code`. The caller has admitted the guess (the portal user's
     // lockout) and records its outcome: invalid_otp is a wrong guess.
     TwoWayEnter enter(const TwoWayPolicy& policy, std::string_view code, std::string_view user,
                       std::int64_t now);
     // The flow behind an app's `flow` id, with its coupled user.
-    TwoWayLookup find_coupled(std::string_view flow, std::int64_t now);
+    TwoWayLookup find_coupled(std::string_view flow, std::string_view app_location,
+                              std::int64_t now);
     // Whether `response` is the coupled flow's challenge response; when it is, the flow moves
     // to completed, exactly once (false for every parallel request that comes second: *replay).
     bool finish(const TwoWayLookup& flow, std::string_view response, std::int64_t now,
@@ -99,6 +106,7 @@ public:
     std::string flow_ref(std::string_view flow) const;
 
 private:
+    std::string location_tag(std::string_view location) const;
     std::string hashed(std::string_view purpose, std::string_view value) const;
     std::string flow_id_hash(std::string_view flow) const;
 

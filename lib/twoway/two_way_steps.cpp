@@ -116,6 +116,7 @@ TwoWayStep enter_client_code(TwoWayFlows& flows, Verifier& verifier, const TwoWa
     guess.user = user;
     guess.password = code;
     guess.now = now;
+    guess.proves_user = false;  // anyone can make a flow and enter its code
     static const OtpPolicy kNoTokens;
     step.verification = verifier.verify(no_users(), pipe, kNoTokens, guess);
     step.verified = true;
@@ -133,9 +134,10 @@ TwoWayStep enter_client_code(TwoWayFlows& flows, Verifier& verifier, const TwoWa
 }
 
 TwoWayStep complete_flow(TwoWayFlows& flows, Verifier& verifier, const TwoWayPolicy& policy,
-                         std::string_view flow, std::string_view response, std::int64_t now) {
+                         std::string_view flow, std::string_view response,
+                         std::string_view app_location, std::int64_t now) {
     TwoWayStep step;
-    const TwoWayLookup found = flows.find_coupled(flow, now);
+    const TwoWayLookup found = flows.find_coupled(flow, app_location, now);
     step.flow_ref = flows.flow_ref(flow);
     if (found.status != TwoWayStatus::ok) {
         step.status = found.status;
@@ -154,6 +156,7 @@ TwoWayStep complete_flow(TwoWayFlows& flows, Verifier& verifier, const TwoWayPol
     guess.password = response;
     guess.attempt = &attempt;
     guess.now = now;
+    guess.proves_user = false;  // the coupled user may be the one who made the flow
     static const OtpPolicy kNoTokens;
     step.verification = verifier.verify(no_users(), pipe, kNoTokens, guess);
     step.verified = true;

@@ -33,7 +33,9 @@ struct TwoWayStep {
 TwoWayStep enter_client_code(TwoWayFlows& flows, Verifier& verifier, const TwoWayPolicy& policy,
                              std::string_view code, std::string_view user, std::int64_t now);
 
+// `app_location`: the otp-twoway location asking; a flow another location started is unknown.
 TwoWayStep complete_flow(TwoWayFlows& flows, Verifier& verifier, const TwoWayPolicy& policy,
-                         std::string_view flow, std::string_view response, std::int64_t now);
+                         std::string_view flow, std::string_view response,
+                         std::string_view app_location, std::int64_t now);
 
 }  // namespace otp

@@ -123,7 +123,8 @@ Verification Verifier::verify(const UsersSource& users, const Pipe& pipe, const 
     if (v.verdict == Verdict::unknown_user) v.pipe = "";
     if (v.verdict == Verdict::store_error) v.verdict = store_failure_verdict(store_);
     if (v.verdict == Verdict::accepted) {
-        if (!limits_.record_success(guess.attempt, guess.user, guess.address, admission)) {
+        if (!limits_.record_success(guess.attempt, guess.user, guess.address, admission,
+                                    guess.proves_user)) {
             v.state_not_recorded = true;
             v.detail = "could not mark the login attempt used in the state store";
         }

@@ -27,6 +27,10 @@ struct Guess {
     std::string_view client_address;        // recorded where the users file keeps it (LASTIP)
     std::int64_t now = 0;
     const PipeContext* context = nullptr;  // for exec programs and delivered codes; null: none
+    // Whether an accepted code proves the user is who they say, so their earlier failures are
+    // forgotten (a login). The two-way steps accept codes anyone can make a flow for: there
+    // an accepted code must not wipe a sweeper's failures.
+    bool proves_user = true;
 };
 
 enum class Verdict {

@@ -11,7 +11,8 @@ int serve_verify(ApiRequest& api, std::string_view body);
 // POST <loc>/generate: a delivered code for the user, to the pre-pipe or back to the caller.
 int serve_generate(ApiRequest& api, std::string_view body);
 // POST <loc>/token: is this token (from verify's tokenType "session") still valid, for whom?
-int serve_token(ApiRequest& api, std::string_view body);
+// `revocations`: the limits whose lockouts end the location's tokens.
+int serve_token(ApiRequest& api, std::string_view body, otp::LoginLimits& revocations);
 // POST <loc>/authentication_requests/initiate: Toopher's call, answered at once.
 int serve_initiate(ApiRequest& api, std::string_view body);
 

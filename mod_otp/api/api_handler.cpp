@@ -75,7 +75,7 @@ int serve(request_rec* r) {
         case ApiCall::generate:
             return serve_generate(api, body);
         case ApiCall::token:
-            return serve_token(api, body);
+            return serve_token(api, body, api.login.limits);
         case ApiCall::initiate:
             return serve_initiate(api, body);
         case ApiCall::unknown:

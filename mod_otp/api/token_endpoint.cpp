@@ -43,7 +43,7 @@ std::optional<otp::JsonObject> issue_api_token(ApiRequest& api, const std::strin
     return token;
 }
 
-int serve_token(ApiRequest& api, std::string_view body) {
+int serve_token(ApiRequest& api, std::string_view body, otp::LoginLimits& revocations) {
     request_rec* r = api.login.r;
     auto parsed = otp::parse_token_call(body);
     if (auto* error = std::get_if<otp::ApiCallError>(&parsed))
@@ -61,7 +61,7 @@ int serve_token(ApiRequest& api, std::string_view body) {
         return api_answer_error(api, otp::ApiError::invalid_token);
     }
     bool store_error = false;
-    auto revoked_at = api.login.limits.sessions_revoked_at(claims->user, &store_error);
+    auto revoked_at = revocations.sessions_revoked_at(claims->user, &store_error);
     if (store_error) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "verify API token of user \"%s\": the lockout record cannot be read "

@@ -369,7 +369,7 @@ const command_rec otp_directives[] = {
                    OTP_DIR_SCOPE,
                    "Two-way client codes and challenge responses: 'length [numeric|alphanumeric]' "
                    "(default 6 numeric)"),
-    AP_INIT_TAKE1("OTPTwoWayLifetime", reinterpret_cast<cmd_func>(set_int<1, 86400>),
+    AP_INIT_TAKE1("OTPTwoWayLifetime", reinterpret_cast<cmd_func>(set_int<1, 900>),
                   OTP_OFFSET(twoway_lifetime), OTP_DIR_SCOPE,
                   "Seconds a two-way flow lives from its init (default 300)"),
     AP_INIT_TAKE1("OTPTwoWayInitRate", reinterpret_cast<cmd_func>(set_int<1, 100000>),

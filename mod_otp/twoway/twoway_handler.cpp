@@ -96,7 +96,7 @@ int serve_init(TwoWayRequest& t) {
     request_rec* r = t.r();
     otp::TwoWayFlows flows(t.api.login.store, *t.key);
     const otp::TwoWayInit init = flows.init(t.policy, r->useragent_ip ? r->useragent_ip : "",
-                                            unix_now());
+                                            t.api.login.realm.id, unix_now());
     switch (init.status) {
         case otp::TwoWayStatus::ok:
             break;
@@ -128,7 +128,8 @@ int serve_complete(TwoWayRequest& t, std::string_view body) {
     const otp::TwoWayCompleteCall& call = std::get<otp::TwoWayCompleteCall>(parsed);
     otp::TwoWayFlows flows(t.api.login.store, *t.key);
     const otp::TwoWayStep step =
-        otp::complete_flow(flows, t.verifier, t.policy, call.flow, call.response, unix_now());
+        otp::complete_flow(flows, t.verifier, t.policy, call.flow, call.response,
+                           t.api.login.realm.id, unix_now());
     const EventOrigin origin = t.origin_with_flow(step.flow_ref);
     if (step.verified) {
         otp_report_verification(r, origin, step.user, step.verification);
@@ -148,7 +149,13 @@ int serve_complete(TwoWayRequest& t, std::string_view body) {
             otp::JsonObject answer;
             answer.set("status", 2000);
             answer.set("user", step.user);
-            if (auto token = issue_api_token(t.api, step.user)) answer.set("token", *token);
+            if (auto token = issue_api_token(t.api, step.user))
+                answer.set("token", *token);
+            else  // the flow is completed either way; the app only lacks the token
+                ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                              "two-way flow %s completed for user \"%s\" but no session token "
+                              "could be sealed",
+                              step.flow_ref.c_str(), step.user.c_str());
             return send_json(r, HTTP_OK, answer);
         }
         case otp::TwoWayStatus::wrong_response:
@@ -190,7 +197,7 @@ int serve_app(TwoWayRequest& t) {
     if (read == HTTP_REQUEST_ENTITY_TOO_LARGE)
         return answer_two_way_bad_request(r, otp::ApiError::body_too_large);
     if (read != OK) return answer_two_way_bad_request(r, otp::ApiError::malformed_request);
-    if (call == "token") return serve_token(t.api, body);
+    if (call == "token") return serve_token(t.api, body, t.verifier.limits());
     return serve_complete(t, body);
 }
 

@@ -13,13 +13,10 @@
 // Screenshots (PNG) in DIR: otp-en-js.png, otp-en-nojs.png, otp-sv.png, and, when the
 // 700 ms window allows, otp-en-js-verified.png. One line per check on stdout ("ok - ...",
 // "not ok - ..."); exit status 0 only when every check passed.
-import { chromium } from 'playwright-core';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { STEP_TIMEOUT_MS, check, require_, newContext, runScenarios, screenshot } from './common.mjs';
 
-const STEP_TIMEOUT_MS = 20_000;
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const APP_TEXT = 'the application';
 
 const { values: opt } = parseArgs({
@@ -46,42 +43,6 @@ for (const name of ['base', 'out', 'js-user', 'js-code', 'nojs-user', 'nojs-code
 }
 const base = opt.base.replace(/\/+$/, '');
 mkdirSync(opt.out, { recursive: true });
-
-let failures = 0;
-function check(ok, what, detail = '') {
-    if (ok) {
-        console.log(`ok - ${what}`);
-    } else {
-        failures++;
-        console.log(`not ok - ${what}${detail ? `: ${detail}` : ''}`);
-    }
-    return ok;
-}
-// A step that must work for the rest of its scenario to make sense.
-class StepFailed extends Error {}
-function require_(ok, what, detail) {
-    if (!check(ok, what, detail)) throw new StepFailed(what);
-}
-
-async function screenshot(page, name) {
-    const path = join(opt.out, name);
-    await page.screenshot({ path, fullPage: true, timeout: STEP_TIMEOUT_MS });
-    console.log(`# screenshot: ${path}`);
-    return path;
-}
-
-async function newContext(browser, javaScriptEnabled) {
-    const context = await browser.newContext({
-        javaScriptEnabled,
-        locale: 'en-US',
-        viewport: { width: 1000, height: 760 },
-        deviceScaleFactor: 1,
-        colorScheme: 'light',
-    });
-    context.setDefaultTimeout(STEP_TIMEOUT_MS);
-    context.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
-    return context;
-}
 
 // Checks common to every rendering of the OTP page.
 async function checkOtpPage(page, response, label) {
@@ -132,7 +93,7 @@ async function login(browser, { javaScript, user, code, shot }) {
         const response = await page.goto(`${base}/app/`, { waitUntil: 'load' });
         const text = await checkOtpPage(page, response, `${label}, en`);
         check(text.includes('One-time password'), `${label}: English page`);
-        await screenshot(page, shot);
+        await screenshot(page, opt.out, shot);
 
         await page.fill('#otp-user', user);
         await page.fill('#otp', code);
@@ -148,7 +109,7 @@ async function login(browser, { javaScript, user, code, shot }) {
                 await verified.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
                 check(true, `${label}: the page says "One-time password verified"`);
                 // The page waits 700 ms before it leaves: enough for a picture, usually.
-                const path = await screenshot(page, shot.replace(/\.png$/, '-verified.png'));
+                const path = await screenshot(page, opt.out, shot.replace(/\.png$/, '-verified.png'));
                 if (!said.some((s) => s.includes('Redirecting'))
                     && await verified.count() === 1) {
                     console.log('# the "verified" screenshot shows the verified state');
@@ -267,54 +228,21 @@ async function swedish(browser) {
         check(text.includes('Engångslösenord'), `${label}: the page says "Engångslösenord"`,
               JSON.stringify(text.slice(0, 200)));
         check(!text.includes('One-time password'), `${label}: no English "One-time password"`);
-        await screenshot(page, 'otp-sv.png');
+        await screenshot(page, opt.out, 'otp-sv.png');
     } finally {
         await context.close();
     }
 }
 
-const started = Date.now();
-let browser;
-// A hung browser must not hang the suite.
-const watchdog = setTimeout(() => {
-    console.log('not ok - the browser test finished within 120 s');
-    process.exit(1);
-}, 120_000);
-try {
-    // launch() gives chromium a fresh temporary profile (user data dir) and removes it on close.
-    browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        timeout: STEP_TIMEOUT_MS,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-               '--disable-background-networking', '--disable-component-update', '--disable-sync',
-               '--disable-dev-shm-usage'],
-    });
-    console.log(`# ${CHROMIUM} ${browser.version()}, playwright-core, base ${base}`);
-    const scenarios = [
-        () => login(browser, { javaScript: true, user: opt['js-user'], code: opt['js-code'],
-                               shot: 'otp-en-js.png' }),
-        () => login(browser, { javaScript: false, user: opt['nojs-user'], code: opt['nojs-code'],
-                               shot: 'otp-en-nojs.png' }),
-        () => swedish(browser),
-    ];
-    if (opt['delivered-path']) {
-        scenarios.push(() => delivered(browser, { javaScript: true, user: opt['delivered-js-user'] }));
-        scenarios.push(() => delivered(browser, { javaScript: false, user: opt['delivered-nojs-user'] }));
-    }
-    for (const scenario of scenarios) {
-        try {
-            await scenario();
-        } catch (e) {
-            if (!(e instanceof StepFailed)) check(false, 'no unexpected error', e.stack || String(e));
-        }
-    }
-} catch (e) {
-    check(false, 'chromium starts', e.stack || String(e));
-} finally {
-    if (browser) await browser.close().catch(() => {});
-    clearTimeout(watchdog);
+const scenarios = [
+    (browser) => login(browser, { javaScript: true, user: opt['js-user'], code: opt['js-code'],
+                                  shot: 'otp-en-js.png' }),
+    (browser) => login(browser, { javaScript: false, user: opt['nojs-user'], code: opt['nojs-code'],
+                                  shot: 'otp-en-nojs.png' }),
+    swedish,
+];
+if (opt['delivered-path']) {
+    scenarios.push((browser) => delivered(browser, { javaScript: true, user: opt['delivered-js-user'] }));
+    scenarios.push((browser) => delivered(browser, { javaScript: false, user: opt['delivered-nojs-user'] }));
 }
-console.log(`# ${failures === 0 ? 'all checks passed' : `${failures} check(s) failed`} ` +
-            `in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-process.exit(failures === 0 ? 0 : 1);
+await runScenarios(`base ${base}`, scenarios);

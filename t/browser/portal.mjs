@@ -18,13 +18,10 @@
 // the end; exit status 0 only when every check passed. Screenshots (PNG) in DIR:
 // portal-en-js.png, portal-en-js-response.png, portal-en-nojs.png,
 // portal-en-nojs-response.png, portal-sv.png.
-import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-
-const STEP_TIMEOUT_MS = 20_000;
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+import { STEP_TIMEOUT_MS, check, require_, newContext as contextOf, runScenarios,
+         screenshot } from './common.mjs';
 
 const { values: opt } = parseArgs({
     options: {
@@ -49,41 +46,13 @@ const base = opt.base.replace(/\/+$/, '');
 const url = `${base}${opt.path}`;
 mkdirSync(opt.out, { recursive: true });
 
-let failures = 0;
-function check(ok, what, detail = '') {
-    if (ok) {
-        console.log(`ok - ${what}`);
-    } else {
-        failures++;
-        console.log(`not ok - ${what}${detail ? `: ${detail}` : ''}`);
-    }
-    return ok;
-}
-// A step that must work for the rest of its scenario to make sense.
-class StepFailed extends Error {}
-function require_(ok, what, detail) {
-    if (!check(ok, what, detail)) throw new StepFailed(what);
-}
-
-async function screenshot(page, name) {
-    const path = join(opt.out, name);
-    await page.screenshot({ path, fullPage: true, timeout: STEP_TIMEOUT_MS });
-    console.log(`# screenshot: ${path}`);
-}
-
-async function newContext(browser, javaScriptEnabled, { locale = 'en-US', headers = {} } = {}) {
-    const context = await browser.newContext({
-        javaScriptEnabled,
+// Every context logs in at the portal (Basic, httpCredentials).
+function newContext(browser, javaScriptEnabled, { locale = 'en-US', headers = {} } = {}) {
+    return contextOf(browser, javaScriptEnabled, {
         locale,
         extraHTTPHeaders: headers,
         httpCredentials: { username: opt.user, password: opt.password },
-        viewport: { width: 1000, height: 760 },
-        deviceScaleFactor: 1,
-        colorScheme: 'light',
     });
-    context.setDefaultTimeout(STEP_TIMEOUT_MS);
-    context.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
-    return context;
 }
 
 // Every POST to the portal: its Content-Type and the status of its answer.
@@ -150,7 +119,7 @@ async function withJavaScript(browser) {
         const response = await page.goto(url, { waitUntil: 'load' });
         const text = await checkPage(page, response, `${label}, en`);
         check(text.includes('Connect your app'), `${label}: English page ("Connect your app")`);
-        await screenshot(page, 'portal-en-js.png');
+        await screenshot(page, opt.out, 'portal-en-js.png');
         const loaded = navigations;
 
         if (opt['wrong-code']) {
@@ -176,7 +145,7 @@ async function withJavaScript(browser) {
         await page.click('#twoway-submit');
         const shown = await shownResponse(page, label);
         console.log(`# response-js: ${shown}`);
-        await screenshot(page, 'portal-en-js-response.png');
+        await screenshot(page, opt.out, 'portal-en-js-response.png');
         check(navigations === loaded, `${label}: the response came without leaving the page`,
               `${navigations - loaded} navigation(s)`);
         const last = posts[posts.length - 1] || {};
@@ -197,7 +166,7 @@ async function withoutJavaScript(browser) {
         const response = await page.goto(url, { waitUntil: 'load' });
         const text = await checkPage(page, response, `${label}, en`);
         check(text.includes('Connect your app'), `${label}: English page`);
-        await screenshot(page, 'portal-en-nojs.png');
+        await screenshot(page, opt.out, 'portal-en-nojs.png');
         await page.fill('#twoway-code', opt['nojs-code']);
         console.log(`# ${label}: typed the client code`);
         const [answer] = await Promise.all([
@@ -209,7 +178,7 @@ async function withoutJavaScript(browser) {
         check(new URL(page.url()).pathname === opt.path, `${label}: back on the portal page`, page.url());
         const shown = await shownResponse(page, label);
         console.log(`# response-nojs: ${shown}`);
-        await screenshot(page, 'portal-en-nojs-response.png');
+        await screenshot(page, opt.out, 'portal-en-nojs-response.png');
         check(posts.length === 1 && posts[0].type.startsWith('application/x-www-form-urlencoded') && posts[0].navigation,
               `${label}: the code went through the form post`, JSON.stringify(posts));
     } finally {
@@ -229,43 +198,10 @@ async function swedish(browser) {
         check((await page.locator('#twoway-submit').innerText()).includes('Visa svarskoden'),
               `${label}: the button says "Visa svarskoden"`);
         check(!text.includes('Connect your app'), `${label}: no English "Connect your app"`);
-        await screenshot(page, 'portal-sv.png');
+        await screenshot(page, opt.out, 'portal-sv.png');
     } finally {
         await context.close();
     }
 }
 
-const started = Date.now();
-let browser;
-// A hung browser must not hang the suite.
-const watchdog = setTimeout(() => {
-    console.log('not ok - the browser test finished within 120 s');
-    process.exit(1);
-}, 120_000);
-try {
-    // launch() gives chromium a fresh temporary profile (user data dir) and removes it on close.
-    browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        timeout: STEP_TIMEOUT_MS,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-               '--disable-background-networking', '--disable-component-update', '--disable-sync',
-               '--disable-dev-shm-usage'],
-    });
-    console.log(`# ${CHROMIUM} ${browser.version()}, playwright-core, ${url}`);
-    for (const scenario of [withJavaScript, withoutJavaScript, swedish]) {
-        try {
-            await scenario(browser);
-        } catch (e) {
-            if (!(e instanceof StepFailed)) check(false, 'no unexpected error', e.stack || String(e));
-        }
-    }
-} catch (e) {
-    check(false, 'chromium starts', e.stack || String(e));
-} finally {
-    if (browser) await browser.close().catch(() => {});
-    clearTimeout(watchdog);
-}
-console.log(`# ${failures === 0 ? 'all checks passed' : `${failures} check(s) failed`} ` +
-            `in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-process.exit(failures === 0 ? 0 : 1);
+await runScenarios(url, [withJavaScript, withoutJavaScript, swedish]);

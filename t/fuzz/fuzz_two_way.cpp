@@ -57,7 +57,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const std::string user = users[data[at + 2] % 3];
         switch (op) {
             case 0: {
-                const TwoWayInit init = flows.init(policy, "192.0.2.1", now);
+                const TwoWayInit init = flows.init(policy, "192.0.2.1", "app", now);
                 FUZZ_CHECK(init.status == TwoWayStatus::ok, "init failed");
                 flow = ModelFlow{};
                 flow.exists = true;
@@ -91,7 +91,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 if (!flow.exists) break;
                 std::string response = flow.response.empty() ? "000000" : flow.response;
                 if (op == 4) response = "X" + response.substr(1);
-                const TwoWayStep step = complete_flow(flows, verifier, policy, flow.id, response, now);
+                const TwoWayStep step = complete_flow(flows, verifier, policy, flow.id, response, "app", now);
                 if (step.verification.compared) ++flow.compared;
                 FUZZ_CHECK(flow.compared <= static_cast<int>(policy.allowed_retry),
                            "%d responses compared", flow.compared);

@@ -15,72 +15,28 @@ use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use FindBin;
 use lib "$FindBin::Bin/../lib";
-use MIME::Base64 qw(encode_base64);
-use OTPTest qw(api_call slurp write_standalone_conf standalone_dir free_port start_standalone
-               stop_standalone new_client);
+use TwoWayTest qw(summary typo);
 
-plan tests => 60;
+plan tests => 62;
 
-my $dir = standalone_dir();
-my $port = free_port();
-my $base = "http://127.0.0.1:$port";
-my @users = qw(alice bob carol dave erin frank gina hugo);
-my %PW = map { ($_ => "pw-$_-first") } @users;
-for my $i (0 .. $#users) {
-    system('sh', '-c', 'htpasswd "$@" 2>/dev/null', 'htpasswd', $i ? '-bm' : '-cbm', "$dir/htpasswd", $users[$i], $PW{$users[$i]}) == 0
-        or die 'htpasswd failed';
-}
-write_standalone_conf(dir => $dir, port => $port, modules => ['authn_file'], body => <<"END");
-LogLevel info
-OTPEventLog "$dir/events.log"
-<Location /twoway>
-    SetHandler otp-twoway
-    OTPTwoWayInitRate 1000
-    Require all granted
-</Location>
-<Location /twoway3>
-    SetHandler otp-twoway
-    OTPTwoWayInitRate 1000
-    OTPAllowedRetry 3
-    Require all granted
-</Location>
-<Location /portal>
-    SetHandler otp-twoway-portal
-    AuthType Basic
-    AuthName "Portal"
-    AuthBasicProvider file
-    AuthUserFile "$dir/htpasswd"
-    Require valid-user
-</Location>
-<Location /open-portal>
-    SetHandler otp-twoway-portal
-    Require all granted
-</Location>
-END
-start_standalone($dir, new_client(), "$base/open-portal");
+my $tw = TwoWayTest->new(users => [qw(alice bob carol dave erin frank gina hugo)]);
+$tw->start(global => ['LogLevel info'], ready => '/open-portal', conf => [
+    $tw->twoway_location('/twoway', 'OTPTwoWayInitRate 1000'),
+    $tw->twoway_location('/twoway3', 'OTPTwoWayInitRate 1000', 'OTPAllowedRetry 3'),
+    $tw->portal_location('/portal'),
+    "<Location /open-portal>\n    SetHandler otp-twoway-portal\n    Require all granted\n</Location>\n",
+]);
 
-sub call {
-    my ($path, $body, %opt) = @_;
-    my ($res, $json) = api_call("$base$path", $body, %opt);
-    return ($res, $json // {});
-}
-sub as { my ($user) = @_; return (headers => {Authorization => 'Basic ' . encode_base64("$user:$PW{$user}", '')}) }
-sub summary { my ($res, $b) = @_; return [$res->code, $b->{status}, $b->{error}] }
-sub init { my ($loc) = @_; return call(($loc // '/twoway') . '/init', undef) }
-sub enter { my ($user, $code) = @_; return call('/portal', {data => $code}, as($user)) }
-sub complete { my ($flow, $response, $loc) = @_; return call(($loc // '/twoway') . '/complete', {flow => $flow, data => $response}) }
-# A response of the same shape that is not the right one (the last digit changed).
-sub typo { my ($code) = @_; my $d = substr($code, -1); return substr($code, 0, -1) . (($d + 1) % 10) }
 # A flow that a portal user has entered: (flow id, client code, response).
 sub coupled {
     my ($user, $loc) = @_;
-    my (undef, $i) = init($loc);
-    my (undef, $p) = enter($user, $i->{data} // '');
+    my (undef, $i) = $tw->init($loc);
+    my (undef, $p) = $tw->enter($user, $i->{data} // '');
     return ($i->{flow} // '', $i->{data} // '', $p->{data} // '');
 }
 
 # ---- 2000 end to end -----------------------------------------------------------------------
-my ($res, $b) = init();
+my ($res, $b) = $tw->init;
 is $res->code, 200, 'init: 200';
 like $res->header('Content-Type') // '', qr{^application/json}, '... JSON';
 is_deeply [sort keys %$b], [qw(data expiresIn flow status)], '... status, data, flow, expiresIn';
@@ -90,19 +46,19 @@ like $b->{flow} // '', qr/^[A-Za-z0-9_-]{22}$/, '... a 22-character base64url fl
 is $b->{expiresIn}, 300, '... expiresIn 300 (OTPTwoWayLifetime default)';
 my ($flow, $code) = @$b{qw(flow data)};
 
-($res, $b) = enter('alice', $code);
+($res, $b) = $tw->enter('alice', $code);
 is $res->code, 200, 'portal (alice): 200';
 is_deeply [sort keys %$b], [qw(data status)], '... status and data';
 is $b->{status}, 2000, '... status 2000';
 like $b->{data} // '', qr/^[0-9]{6}$/, '... a 6-digit challenge response';
 my $response = $b->{data} // '';
 
-($res, $b) = enter('bob', $code);
+($res, $b) = $tw->enter('bob', $code);
 is_deeply summary($res, $b), [410, 5000, 'invalid_code'], 'a second portal user (bob) enters the same code: 410 5000 invalid_code';
-($res, $b) = enter('alice', $code);
+($res, $b) = $tw->enter('alice', $code);
 is_deeply summary($res, $b), [410, 5000, 'invalid_code'], 'alice enters it again: 410 5000 invalid_code (coupled once)';
 
-($res, $b) = complete($flow, $response);
+($res, $b) = $tw->complete($flow, $response);
 is $res->code, 200, 'complete with the response: 200';
 is $b->{status}, 2000, '... status 2000';
 is $b->{user}, 'alice', '... user alice (the first portal user, not bob)';
@@ -111,114 +67,122 @@ is $token->{type}, 'session', '... a session token';
 like $token->{value} // '', qr/^[A-Za-z0-9_-]{40,}$/, '... its value is base64url';
 is $token->{expiresIn}, 28800, '... expiresIn 28800 (OTPSessionLifetime)';
 
-($res, $b) = call('/twoway/token', {token => $token->{value} // ''});
+($res, $b) = $tw->call('/twoway/token', {token => $token->{value} // ''});
 is $res->code, 200, 'POST /twoway/token with it: 200';
 is_deeply [@$b{qw(status userName)}], ['VALID', 'alice'], '... VALID, userName alice';
 my $tampered = $token->{value} // 'x';
 substr($tampered, 20, 1) = substr($tampered, 20, 1) eq 'A' ? 'B' : 'A';
-($res, $b) = call('/twoway/token', {token => $tampered});
+($res, $b) = $tw->call('/twoway/token', {token => $tampered});
 is_deeply [$res->code, $b->{errorCode}, $b->{error}], [401, 2004, 'invalid_token'], 'a tampered token: 401 2004 invalid_token';
 
-($res, $b) = complete($flow, $response);
+($res, $b) = $tw->complete($flow, $response);
 is_deeply [$res->code, $b->{status}], [410, 5000], 'a second complete of the finished flow, right response: 410 5000';
 ok +($b->{error} // '') =~ /^(completed|expired)$/, "... error completed (or expired: the flow is deleted): $b->{error}"
     or diag explain $b;
-($res, $b) = enter('bob', $code);
+($res, $b) = $tw->enter('bob', $code);
 is_deeply summary($res, $b), [410, 5000, 'invalid_code'], '... and its client code is gone at the portal: 410 5000 invalid_code';
 
 # ---- 4001 then 2000 -------------------------------------------------------------------------
 ($flow, $code, $response) = coupled('carol');
 like $response, qr/^[0-9]{6}$/, 'carol entered a fresh client code';
-($res, $b) = complete($flow, typo($response));
+($res, $b) = $tw->complete($flow, typo($response));
 is_deeply [@{ summary($res, $b) }, $b->{attemptsLeft}], [401, 4001, 'wrong_response', 1],
     'complete with a typo: 401 4001 wrong_response, attemptsLeft 1';
-($res, $b) = complete($flow, $response);
+($res, $b) = $tw->complete($flow, $response);
 is_deeply [$res->code, $b->{status}, $b->{user}], [200, 2000, 'carol'], '... then the right response: 200 2000 carol';
 
 # ---- 4002 -------------------------------------------------------------------------------------
-(undef, $b) = init();
+(undef, $b) = $tw->init;
 ($flow, $code) = @$b{qw(flow data)};
 for my $n (1 .. 3) {
-    ($res, $b) = complete($flow, '123456');
+    ($res, $b) = $tw->complete($flow, '123456');
     is_deeply summary($res, $b), [409, 4002, 'not_entered'], "complete before the portal step ($n): 409 4002 not_entered";
 }
-(undef, $b) = enter('dave', $code);
+(undef, $b) = $tw->enter('dave', $code);
 $response = $b->{data} // '';
 like $response, qr/^[0-9]{6}$/, '... then dave enters the code: a response';
-($res, $b) = complete($flow, typo($response));
+($res, $b) = $tw->complete($flow, typo($response));
 is_deeply [@{ summary($res, $b) }, $b->{attemptsLeft}], [401, 4001, 'wrong_response', 1],
     '... a typo: 4001 with attemptsLeft 1 (the 4002s counted nothing)';
-($res, $b) = complete($flow, $response);
+($res, $b) = $tw->complete($flow, $response);
 is_deeply [$res->code, $b->{status}, $b->{user}], [200, 2000, 'dave'], '... the right response: 2000 dave';
 
 # ---- 5000: unknown flows ------------------------------------------------------------------------
-($res, $b) = complete('AAAAAAAAAAAAAAAAAAAAAA', '123456');
+($res, $b) = $tw->complete('AAAAAAAAAAAAAAAAAAAAAA', '123456');
 is_deeply summary($res, $b), [410, 5000, 'expired'], 'an unknown flow of the right shape: 410 5000 expired';
-($res, $b) = complete('not-a-flow', '123456');
+($res, $b) = $tw->complete('not-a-flow', '123456');
 is_deeply summary($res, $b), [410, 5000, 'expired'], 'a flow id of another shape: 410 5000 expired';
-($res, $b) = enter('dave', '000000') ;
+($res, $b) = $tw->enter('dave', '000000') ;
 is_deeply summary($res, $b), [410, 5000, 'invalid_code'], 'the portal with a client code nobody was given: 410 5000 invalid_code';
 
 # ---- 5000: retries used up ------------------------------------------------------------------------
 ($flow, $code, $response) = coupled('erin');
-($res, $b) = complete($flow, typo($response));
+($res, $b) = $tw->complete($flow, typo($response));
 is_deeply [@{ summary($res, $b) }, $b->{attemptsLeft}], [401, 4001, 'wrong_response', 1], 'OTPAllowedRetry 2: first wrong response 4001, attemptsLeft 1';
-($res, $b) = complete($flow, typo(typo($response)));
+($res, $b) = $tw->complete($flow, typo(typo($response)));
 is_deeply summary($res, $b), [410, 5000, 'retries_exhausted'], '... the second: 410 5000 retries_exhausted';
-($res, $b) = complete($flow, $response);
+($res, $b) = $tw->complete($flow, $response);
 is_deeply [$res->code, $b->{status}], [410, 5000], '... then even the right response: 410 5000';
 isnt $b->{user}, 'erin', '... and no user';
 
 ($flow, $code, $response) = coupled('frank', '/twoway3');
 my @left;
 for my $n (1 .. 2) {
-    ($res, $b) = complete($flow, typo($response), '/twoway3');
+    ($res, $b) = $tw->complete($flow, typo($response), '/twoway3');
     push @left, [@{ summary($res, $b) }, $b->{attemptsLeft}];
 }
 is_deeply \@left, [[401, 4001, 'wrong_response', 2], [401, 4001, 'wrong_response', 1]],
     'OTPAllowedRetry 3: two wrong responses, 4001 with attemptsLeft 2 then 1';
-($res, $b) = complete($flow, typo($response), '/twoway3');
+($res, $b) = $tw->complete($flow, typo($response), '/twoway3');
 is_deeply summary($res, $b), [410, 5000, 'retries_exhausted'], '... the third: 410 5000 retries_exhausted';
-($res, $b) = complete($flow, $response, '/twoway3');
+($res, $b) = $tw->complete($flow, $response, '/twoway3');
 is_deeply [$res->code, $b->{status}], [410, 5000], '... then the right response: 410 5000';
 
 # ---- the portal without a login ------------------------------------------------------------------
-(undef, $b) = init();
+(undef, $b) = $tw->init;
 ($flow, $code) = @$b{qw(flow data)};
-($res, $b) = call('/open-portal', undef, method => 'GET');
+($res, $b) = $tw->call('/open-portal', undef, method => 'GET');
 is_deeply [$res->code, $b->{status}, $b->{error}], [401, 4010, 'not_logged_in'], 'GET on a portal without a login: 401 4010 not_logged_in';
 like $res->header('Content-Type') // '', qr{^application/json}, '... JSON, not the page';
-($res, $b) = call('/open-portal', {data => $code});
+($res, $b) = $tw->call('/open-portal', {data => $code});
 is_deeply [$res->code, $b->{status}, $b->{error}], [401, 4010, 'not_logged_in'], 'POST of a live client code there: 401 4010';
 ok !defined $b->{data}, '... no response in it';
-($res, $b) = call('/open-portal', "data=$code", content_type => 'application/x-www-form-urlencoded');
+($res, $b) = $tw->call('/open-portal', "data=$code", content_type => 'application/x-www-form-urlencoded');
 is_deeply [$res->code, $b->{status}], [401, 4010], '... a form post: 401 4010 too';
-($res, $b) = complete($flow, '123456');
+($res, $b) = $tw->complete($flow, '123456');
 is_deeply summary($res, $b), [409, 4002, 'not_entered'], '... the flow is still not entered';
-($res, $b) = enter('gina', $code);
+($res, $b) = $tw->enter('gina', $code);
 is_deeply [$res->code, $b->{status}], [200, 2000], '... and its code still works at the real portal (gina)';
 $response = $b->{data} // '';
-($res, $b) = complete($flow, $response);
+($res, $b) = $tw->complete($flow, $response);
 is_deeply [$res->code, $b->{status}, $b->{user}], [200, 2000, 'gina'], '... complete: 2000 gina';
 
 # ---- the portal's own login refuses, the flow is untouched ------------------------------------------
-(undef, $b) = init();
+(undef, $b) = $tw->init;
 ($flow, $code) = @$b{qw(flow data)};
-($res, $b) = call('/portal', {data => $code}, headers => {Authorization => 'Basic ' . encode_base64('hugo:wrong-password', '')});
+($res, $b) = $tw->call('/portal', {data => $code}, headers => {Authorization => $tw->basic('hugo', 'wrong-password')});
 is $res->code, 401, "a wrong portal password: 401 (the portal's login)";
 ok !defined $b->{data}, '... no response';
-($res, $b) = enter('hugo', $code);
+($res, $b) = $tw->enter('hugo', $code);
 is_deeply [$res->code, $b->{status}], [200, 2000], '... hugo with his password then enters the code: 2000';
-($res, $b) = complete($flow, $b->{data} // '');
+($res, $b) = $tw->complete($flow, $b->{data} // '');
 is_deeply [$res->code, $b->{user}], [200, 'hugo'], '... complete: hugo';
 
 # ---- the token is only good at its own location -----------------------------------------------------
-($res, $b) = call('/twoway3/token', {token => $token->{value} // ''});
+($res, $b) = $tw->call('/twoway3/token', {token => $token->{value} // ''});
 is_deeply [$res->code, $b->{error}], [401, 'invalid_token'], "alice's token at another two-way location: 401 invalid_token";
 
+# ---- a flow completes only at the location that started it -----------------------------------------
+($flow, $code, $response) = coupled('hugo');
+($res, $b) = $tw->complete($flow, $response, '/twoway3');
+is_deeply [$res->code, $b->{status}, $b->{error}], [410, 5000, 'expired'],
+    "a flow started at /twoway is unknown at /twoway3: 410 5000 expired";
+($res, $b) = $tw->complete($flow, $response);
+is_deeply [$res->code, $b->{status}, $b->{user}], [200, 2000, 'hugo'], '... and completes at /twoway';
+
 # ---- the server ---------------------------------------------------------------------------------
-my $log = slurp("$dir/error_log");
+my $log = $tw->error_log;
 my $mpm = $ENV{OTP_MPM} // 'event';
 like $log, qr/\[mpm_\Q$mpm\E:notice\]/, "the server ran under mpm_$mpm (the suite's MPM)";
 unlike $log, qr/exit signal|internal error|AH00052|Segmentation/, 'no crash and no internal error in the error log';
-ok stop_standalone($dir), 'the server stops';
+ok $tw->stop, 'the server stops';

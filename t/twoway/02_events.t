@@ -15,75 +15,42 @@ use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use FindBin;
 use lib "$FindBin::Bin/../lib";
-use MIME::Base64 qw(encode_base64);
-use OTPTest qw(api_call read_events slurp write_standalone_conf standalone_dir free_port
-               start_standalone stop_standalone new_client);
+use TwoWayTest qw(typo);
 
 plan tests => 54;
 
-my $dir = standalone_dir();
-my $port = free_port();
-my $base = "http://127.0.0.1:$port";
-my @users = qw(ivan judy kate leo);
-my %PW = map { ($_ => "pw-$_-first") } @users;
-for my $i (0 .. $#users) {
-    system('sh', '-c', 'htpasswd "$@" 2>/dev/null', 'htpasswd', $i ? '-bm' : '-cbm', "$dir/htpasswd",
-           $users[$i], $PW{$users[$i]}) == 0 or die 'htpasswd failed';
-}
-write_standalone_conf(dir => $dir, port => $port, modules => ['authn_file'], body => <<"END");
-LogLevel debug
-OTPEventLog "$dir/events.log"
-<Location /twoway>
-    SetHandler otp-twoway
-    Require all granted
-</Location>
-<Location /portal>
-    SetHandler otp-twoway-portal
-    AuthType Basic
-    AuthName "Portal"
-    AuthBasicProvider file
-    AuthUserFile "$dir/htpasswd"
-    Require valid-user
-</Location>
-END
-start_standalone($dir, new_client(), "$base/portal");
+my $tw = TwoWayTest->new(users => [qw(ivan judy kate leo)]);
+$tw->start(global => ['LogLevel debug'], ready => '/portal',
+           conf => [$tw->twoway_location('/twoway'), $tw->portal_location('/portal')]);
 
-sub call {
-    my ($path, $body, %opt) = @_;
-    my ($res, $json) = api_call("$base$path", $body, %opt);
-    return ($res, $json // {});
-}
-sub as { my ($user) = @_; return (headers => {Authorization => 'Basic ' . encode_base64("$user:$PW{$user}", '')}) }
 my (@codes, @flows);    # every code and flow id the server handed out (none may be logged)
 sub init {
-    my ($res, $b) = call('/twoway/init', undef);
+    my ($res, $b) = $tw->init;
     push @codes, $b->{data} if defined $b->{data};
     push @flows, $b->{flow} if defined $b->{flow};
     return ($res, $b);
 }
 sub enter {
     my ($user, $code) = @_;
-    my ($res, $b) = call('/portal', {data => $code}, as($user));
+    my ($res, $b) = $tw->enter($user, $code);
     push @codes, $b->{data} if defined $b->{data};
     return ($res, $b);
 }
-sub complete { my ($flow, $response) = @_; return call('/twoway/complete', {flow => $flow, data => $response}) }
-sub typo { my ($code) = @_; my $d = substr($code, -1); return substr($code, 0, -1) . (($d + 1) % 10) }
 
 # ---- flow A: complete too early, ivan enters it, a typo, the response, leo too late ----------
 my (undef, $a) = init();
 my ($flow_a, $code_a) = @$a{qw(flow data)};
-my ($res) = complete($flow_a, '123456');
+my ($res) = $tw->complete($flow_a, '123456');
 is $res->code, 409, 'flow A: complete before the portal step (409)';
 my (undef, $p) = enter('ivan', $code_a);
 my $response_a = $p->{data} // '';
-($res) = complete($flow_a, typo($response_a));
+($res) = $tw->complete($flow_a, typo($response_a));
 is $res->code, 401, '... ivan entered it; a typo (401)';
-($res) = complete($flow_a, $response_a);
+($res) = $tw->complete($flow_a, $response_a);
 is $res->code, 200, '... the response (200)';
 ($res) = enter('leo', $code_a);
 is $res->code, 410, '... leo enters the code afterwards (410)';
-($res) = complete($flow_a, $response_a);
+($res) = $tw->complete($flow_a, $response_a);
 is $res->code, 410, '... a second complete (410)';
 
 # ---- flow B: judy enters it, two wrong responses, then the right one ---------------------------
@@ -91,12 +58,12 @@ my (undef, $bb) = init();
 my ($flow_b, $code_b) = @$bb{qw(flow data)};
 (undef, $p) = enter('judy', $code_b);
 my $response_b = $p->{data} // '';
-my @b_statuses = map { (complete($flow_b, $_))[0]->code } typo($response_b), typo(typo($response_b)), $response_b;
+my @b_statuses = map { ($tw->complete($flow_b, $_))[0]->code } typo($response_b), typo(typo($response_b)), $response_b;
 is_deeply \@b_statuses, [401, 410, 410], 'flow B: wrong, wrong, right: 401, 410, 410';
 
 # ---- an unknown flow, a wrong client code --------------------------------------------------------
 my $unknown = 'Zm9vYmFyYmF6cXV4MTIzNA';
-($res) = complete($unknown, '123456');
+($res) = $tw->complete($unknown, '123456');
 is $res->code, 410, 'an unknown flow (410)';
 my %live = map { ($_ => 1) } @codes;
 my ($wrong_code) = grep { !$live{$_} } qw(000000 999999 555555);
@@ -104,8 +71,7 @@ my ($wrong_code) = grep { !$live{$_} } qw(000000 999999 555555);
 is $res->code, 410, 'kate enters a code nobody was given (410)';
 
 # ---- the events ------------------------------------------------------------------------------------
-select undef, undef, undef, 0.3;
-my @events = read_events("$dir/events.log");
+my @events = $tw->events;
 ok scalar(@events), 'events were written';
 my @started = grep { $_->{event_id} eq 'WEB_100033' } @events;
 is scalar(@started), 2, 'two WEB_100033 "OTP two-way flow started" (one per init)';
@@ -189,8 +155,8 @@ is_deeply [sort keys %refs], [sort $ref_a, $ref_b, $u[0] ? $u[0]{IDENTIFIER} : '
     'the flow field of every event names one of the three flows';
 
 # ---- nothing secret in the logs -----------------------------------------------------------------
-my $event_log = slurp("$dir/events.log");
-my $error_log = slurp("$dir/error_log");
+my $event_log = $tw->event_log;
+my $error_log = $tw->error_log;
 ok length($error_log) > 0, 'the error log has lines (LogLevel debug)';
 like $error_log, qr/two-way/, '... two-way lines among them';
 is scalar(grep { index($event_log, $_) >= 0 } @flows, $unknown), 0, 'no flow id in the event log';
@@ -209,4 +175,4 @@ is_deeply \@in_events, [], 'no client code, response or typed code in the event 
 my @in_errors = grep { scrubbed($error_log) =~ /(?<![0-9])\Q$_\E(?![0-9])/ } @codes, $wrong_code;
 is_deeply \@in_errors, [], 'no client code, response or typed code in the error log';
 unlike $error_log, qr/exit signal|internal error|Segmentation/, 'no crash, no internal error';
-ok stop_standalone($dir), 'the server stops';
+ok $tw->stop, 'the server stops';

@@ -9,35 +9,14 @@ use Apache::Test qw(-withtestmore);
 use FindBin;
 use lib "$FindBin::Bin/../lib";
 use IO::Socket::INET;
-use MIME::Base64 qw(encode_base64);
-use OTPTest qw(api_call slurp write_standalone_conf standalone_dir free_port start_standalone
-               stop_standalone new_client);
+use TwoWayTest;
 
-my $dir = standalone_dir();
-my $port = free_port();
-my $base = "http://127.0.0.1:$port";
-my %PW = (pia => 'pw-pia-first');
-system('sh', '-c', 'htpasswd "$@" 2>/dev/null', 'htpasswd', '-cbm', "$dir/htpasswd", 'pia', $PW{pia}) == 0
-    or die 'htpasswd failed';
-write_standalone_conf(dir => $dir, port => $port, modules => ['authn_file'], body => <<"END");
-OTPEventLog "$dir/events.log"
-<Location /twoway>
-    SetHandler otp-twoway
-    OTPTwoWayInitRate 1000
-    Require all granted
-</Location>
-<Location /portal>
-    SetHandler otp-twoway-portal
-    AuthType Basic
-    AuthName "Portal"
-    AuthBasicProvider file
-    AuthUserFile "$dir/htpasswd"
-    Require valid-user
-</Location>
-END
-start_standalone($dir, new_client(), "$base/portal");
+my $tw = TwoWayTest->new(users => ['pia']);
+$tw->start(ready => '/portal', conf => [$tw->twoway_location('/twoway', 'OTPTwoWayInitRate 1000'),
+                                        $tw->portal_location('/portal')]);
+my $port = $tw->port;
 
-my %pia = (Authorization => 'Basic ' . encode_base64("pia:$PW{pia}", ''));
+my %pia = (Authorization => $tw->basic('pia'));
 my $flow = 'AAAAAAAAAAAAAAAAAAAAAA';
 my $big = '{"flow":"' . ('a' x 9000) . '","data":"123456"}';
 my $big_form = 'data=123456&csrf=' . ('a' x 9000);
@@ -108,8 +87,8 @@ plan tests => 4 * @cases + 3 * @page_cases + 12;
 
 for my $c (@cases) {
     my ($what, $method, $path, $body, $type, $headers, $http, $error, $element) = @$c;
-    my ($res, $b) = api_call("$base$path", $body, method => $method, content_type => $type,
-                             %$headers ? (headers => $headers) : ());
+    my ($res, $b) = $tw->call($path, $body, method => $method, content_type => $type,
+                              %$headers ? (headers => $headers) : ());
     $b //= {};
     is $res->code, $http, "$what: $http";
     # POST <twoway>/token is the verify API's call (README "Session tokens"): its bad bodies may
@@ -123,14 +102,14 @@ for my $c (@cases) {
 
 for my $c (@page_cases) {
     my ($what, $body) = @$c;
-    my ($res) = api_call("$base/portal", $body, content_type => 'application/x-www-form-urlencoded', headers => {%pia});
+    my ($res) = $tw->call('/portal', $body, content_type => 'application/x-www-form-urlencoded', headers => {%pia});
     is $res->code, 400, "$what: 400";
     like $res->header('Content-Type') // '', qr{^text/html}, '... the page';
     like $res->content, qr{<div id="twoway-status" role="alert" class="status status-error">Enter the code from your app\.</div>},
         '... saying "Enter the code from your app."';
 }
 
-my ($res) = api_call("$base/twoway/init", undef, method => 'GET');
+my ($res) = $tw->call('/twoway/init', undef, method => 'GET');
 is $res->header('Allow'), 'POST', 'GET on /init: Allow: POST';
 
 # A chunked body over 8 KiB (no Content-Length to check beforehand).
@@ -152,22 +131,22 @@ close $sock;
 
 # The server still answers, and a whole flow works.
 my $b;
-($res, $b) = api_call("$base/twoway/init", undef);
+($res, $b) = $tw->init;
 is_deeply [$res->code, $b && $b->{status}], [200, 2000], 'afterwards: init 200 2000';
 my ($flow_id, $code) = $b ? @$b{qw(flow data)} : ('', '');
-($res, $b) = api_call("$base/portal", {data => $code}, headers => {%pia});
+($res, $b) = $tw->enter('pia', $code);
 is_deeply [$res->code, $b && $b->{status}], [200, 2000], '... the portal step 200 2000';
-($res, $b) = api_call("$base/twoway/complete", {flow => $flow_id, data => $b ? $b->{data} : ''});
+($res, $b) = $tw->complete($flow_id, $b->{data} // '');
 is_deeply [$res->code, $b && $b->{status}, $b && $b->{user}], [200, 2000, 'pia'], '... complete 200 2000 pia';
 # pia's wrong guesses above were refused before the portal step: none counted towards her lockout.
-($res, $b) = api_call("$base/twoway/complete", {flow => $flow_id, data => '123456'});
+($res, $b) = $tw->complete($flow_id, '123456');
 is $res->code, 410, '... and it is finished (410)';
 
-my $log = slurp("$dir/error_log");
+my $log = $tw->error_log;
 unlike $log, qr/exit signal|Segmentation|AH00052/, 'no child crashed';
 unlike $log, qr/internal error/, 'no internal error';
-my @events = OTPTest::read_events("$dir/events.log");
+my @events = $tw->events;
 is scalar(grep { ($_->{pipe} // '') eq 'two-way' && ($_->{IDENTIFIER} // '') eq 'pia' && $_->{event_id} eq 'WEB_100020' } @events), 0,
     'no malformed portal request was compared (no WEB_100020 for pia)';
 is scalar(grep { $_->{event_id} eq 'WEB_100033' } @events), 1, 'the refused inits started no flow (one WEB_100033)';
-ok stop_standalone($dir), 'the server stops';
+ok $tw->stop, 'the server stops';

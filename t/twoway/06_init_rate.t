@@ -9,53 +9,19 @@ use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use FindBin;
 use lib "$FindBin::Bin/../lib";
-use LWP::Protocol::http;
-use MIME::Base64 qw(encode_base64);
-use OTPTest qw(api_call read_events slurp write_standalone_conf standalone_dir free_port
-               start_standalone stop_standalone new_client);
+use TwoWayTest;
 
 plan tests => 20;
 
-my $dir = standalone_dir();
-my $port = free_port();
-my $base = "http://127.0.0.1:$port";
-my %PW = (quinn => 'pw-quinn-first');
-system('sh', '-c', 'htpasswd "$@" 2>/dev/null', 'htpasswd', '-cbm', "$dir/htpasswd", 'quinn', $PW{quinn}) == 0
-    or die 'htpasswd failed';
-write_standalone_conf(dir => $dir, port => $port, modules => ['authn_file'], body => <<"END");
-OTPEventLog "$dir/events.log"
-<Location /twoway>
-    SetHandler otp-twoway
-    Require all granted
-</Location>
-<Location /rate3>
-    SetHandler otp-twoway
-    OTPTwoWayInitRate 3
-    Require all granted
-</Location>
-<Location /portal>
-    SetHandler otp-twoway-portal
-    AuthType Basic
-    AuthName "Portal"
-    AuthBasicProvider file
-    AuthUserFile "$dir/htpasswd"
-    Require valid-user
-</Location>
-END
-start_standalone($dir, new_client(), "$base/portal");
+my $tw = TwoWayTest->new(users => ['quinn']);
+$tw->start(ready => '/portal', conf => [$tw->twoway_location('/twoway'),
+                                        $tw->twoway_location('/rate3', 'OTPTwoWayInitRate 3'),
+                                        $tw->portal_location('/portal')]);
 
-sub call {
-    my ($path, $body, %opt) = @_;
-    my $from = delete $opt{from};
-    local @LWP::Protocol::http::EXTRA_SOCK_OPTS = $from ? (LocalAddr => $from) : ();
-    my ($res, $json) = api_call("$base$path", $body, %opt);
-    return ($res, $json // {});
-}
-
-my @first = map { [call('/rate3/init', undef)] } 1 .. 3;
+my @first = map { [$tw->init('/rate3')] } 1 .. 3;
 is_deeply [map { [$_->[0]->code, $_->[1]{status}] } @first], [[200, 2000], [200, 2000], [200, 2000]],
     'OTPTwoWayInitRate 3: three inits from 127.0.0.1: 200 2000 each';
-my ($res, $b) = call('/rate3/init', undef);
+my ($res, $b) = $tw->init('/rate3');
 is $res->code, 429, 'the 4th within the minute: 429';
 is_deeply [@$b{qw(status error)}], [4029, 'rate_limited'], '... {"status":4029,"error":"rate_limited"}';
 my $retry = $res->header('Retry-After') // '';
@@ -63,35 +29,34 @@ like $retry, qr/^[1-9][0-9]*$/, "... Retry-After: $retry";
 ok $retry ne '' && $retry <= 60, '... at most the 60 s window';
 is $b->{retryAfter}, $retry, '... retryAfter says the same';
 ok !defined $b->{flow} && !defined $b->{data}, '... no flow, no client code';
-($res, $b) = call('/rate3/init', undef);
+($res, $b) = $tw->init('/rate3');
 is_deeply [$res->code, $b->{status}], [429, 4029], 'the 5th: still 429 4029';
 
-my @other = map { [call('/rate3/init', undef, from => '127.0.0.2')] } 1 .. 4;
+my @other = map { [$tw->call('/rate3/init', undef, from => '127.0.0.2')] } 1 .. 4;
 is_deeply [map { $_->[0]->code } @other], [200, 200, 200, 429], 'from 127.0.0.2: 200, 200, 200, then 429 (per client address)';
 
 # The flows started before the limit work on; complete and the portal are not rate limited.
 my ($flow, $code) = @{ $first[0][1] }{qw(flow data)};
-($res, $b) = call('/portal', {data => $code}, headers => {Authorization => 'Basic ' . encode_base64("quinn:$PW{quinn}", '')});
+($res, $b) = $tw->enter('quinn', $code);
 is_deeply [$res->code, $b->{status}], [200, 2000], 'the portal step of the first flow: 200 2000';
 my $response = $b->{data} // '';
-($res, $b) = call('/rate3/complete', {flow => $flow, data => '000000' eq $response ? '111111' : '000000'});
+($res, $b) = $tw->complete($flow, '000000' eq $response ? '111111' : '000000', '/rate3');
 is_deeply [$res->code, $b->{status}], [401, 4001], '... a wrong response: 401 4001 (not 429)';
-($res, $b) = call('/rate3/complete', {flow => $flow, data => $response});
+($res, $b) = $tw->complete($flow, $response, '/rate3');
 is_deeply [$res->code, $b->{status}, $b->{user}], [200, 2000, 'quinn'], '... complete: 200 2000 quinn';
-($res, $b) = call('/rate3/token', {token => ref $b->{token} ? $b->{token}{value} : ''});
+($res, $b) = $tw->call('/rate3/token', {token => ref $b->{token} ? $b->{token}{value} : ''});
 is_deeply [$res->code, $b->{status}], [200, 'VALID'], '... its token: VALID';
-($res, $b) = call('/rate3/nope', {});
+($res, $b) = $tw->call('/rate3/nope', {});
 is $res->code, 404, 'an unknown call there is 404, not 429';
 
-($res, $b) = call('/twoway/init', undef);
+($res, $b) = $tw->init;
 is_deeply [$res->code, $b->{status}], [200, 2000], 'the default location (OTPTwoWayInitRate 30) still answers 200 2000';
 
-select undef, undef, undef, 0.3;
-my @events = read_events("$dir/events.log");
+my @events = $tw->events;
 my @started = grep { $_->{event_id} eq 'WEB_100033' } @events;
 is scalar(grep { $_->{location} eq '/rate3' && $_->{SOURCE_ADDRESS} eq '127.0.0.1' } @started), 3, 'WEB_100033 for /rate3 from 127.0.0.1: 3 (none for the refused)';
 is scalar(grep { $_->{location} eq '/rate3' && $_->{SOURCE_ADDRESS} eq '127.0.0.2' } @started), 3, '... from 127.0.0.2: 3';
-my $log = slurp("$dir/error_log");
+my $log = $tw->error_log;
 like $log, qr/two-way init refused: more than OTPTwoWayInitRate 3 a minute from 127\.0\.0\.1/, 'the error log says why the init was refused';
 unlike $log, qr/exit signal|internal error|Segmentation/, 'no crash, no internal error';
-ok stop_standalone($dir), 'the server stops';
+ok $tw->stop, 'the server stops';

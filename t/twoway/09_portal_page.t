@@ -13,45 +13,24 @@ use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use FindBin;
 use lib "$FindBin::Bin/../lib";
-use MIME::Base64 qw(encode_base64);
-use OTPTest qw(api_call slurp write_standalone_conf standalone_dir free_port start_standalone
-               stop_standalone new_client);
+use OTPTest qw(api_call new_client);
+use TwoWayTest;
 
 plan tests => 45;
 
-my $dir = standalone_dir();
-my $port = free_port();
-my $base = "http://127.0.0.1:$port";
-my %PW = (bella => 'pw-bella-first', cyril => 'pw-cyril-first');
-system('sh', '-c', 'htpasswd "$@" 2>/dev/null', 'htpasswd', '-cbm', "$dir/htpasswd", 'bella', $PW{bella}) == 0
-    && system('sh', '-c', 'htpasswd "$@" 2>/dev/null', 'htpasswd', '-bm', "$dir/htpasswd", 'cyril', $PW{cyril}) == 0
-    or die 'htpasswd failed';
-write_standalone_conf(dir => $dir, port => $port, modules => ['authn_file'], body => <<"END");
-OTPEventLog "$dir/events.log"
-<Location /twoway>
-    SetHandler otp-twoway
-    Require all granted
-</Location>
-<Location /portal/connect-app>
-    SetHandler otp-twoway-portal
-    AuthType Basic
-    AuthName "Portal"
-    AuthBasicProvider file
-    AuthUserFile "$dir/htpasswd"
-    Require valid-user
-</Location>
-END
+my $tw = TwoWayTest->new(users => [qw(bella cyril)]);
+$tw->start(ready => '/portal/connect-app',
+           conf => [$tw->twoway_location('/twoway'), $tw->portal_location('/portal/connect-app')]);
+my $base = $tw->base;
 my $portal = "$base/portal/connect-app";
-start_standalone($dir, new_client(), $portal);
 
 sub browser {
     my ($user, %headers) = @_;
     my $ua = new_client();
-    $ua->default_header(Authorization => 'Basic ' . encode_base64("$user:$PW{$user}", ''), %headers);
+    $ua->default_header(Authorization => $tw->basic($user), %headers);
     return $ua;
 }
-sub init { my ($res, $b) = api_call("$base/twoway/init", undef); return @$b{qw(flow data)} }
-sub complete { my ($flow, $response) = @_; my ($res, $b) = api_call("$base/twoway/complete", {flow => $flow, data => $response}); return ($res, $b // {}) }
+sub init { my ($res, $b) = $tw->init; return @$b{qw(flow data)} }
 sub status_text { my ($html) = @_; return ($html =~ m{<div id="twoway-status"[^>]*>([^<]*)</div>})[0] }
 sub response_of { my ($html) = @_; return ($html =~ m{<p id="twoway-response" class="status status-ok">([^<]*)</p>})[0] }
 sub csrf_of { my ($html) = @_; return ($html =~ m{<input type="hidden" name="csrf" value="([^"]+)">})[0] }
@@ -99,7 +78,7 @@ like $response, qr/^[0-9]{6}$/, "... showing the response ($response)";
 like $html, qr{<section id="twoway-result"[^>]*>}, '... in the result section';
 unlike $html, qr{<section id="twoway-result"[^>]* hidden>}, '... which is not hidden';
 like $html, qr{<form id="twoway-form"[^>]* hidden>}, '... and the form is';
-my ($r, $b) = complete($flow, $response);
+my ($r, $b) = $tw->complete($flow, $response);
 is_deeply [$r->code, $b->{status}, $b->{user}], [200, 2000, 'bella'], '... complete with it: 200 2000 bella';
 
 $res = $bella->post($portal, [csrf => $csrf, data => '000000' eq $code ? '111111' : '000000']);
@@ -126,19 +105,19 @@ is $res->code, 403, '... or a foreign Origin: 403';
 $res = $cyril->post($portal, [csrf => $cyril_csrf, data => $code], Origin => $base, 'Sec-Fetch-Site' => 'same-origin');
 is $res->code, 200, "cyril with his own token from the same origin: 200 (the refusals left the code alone)";
 $response = response_of($res->content) // '';
-($r, $b) = complete($flow, $response);
+($r, $b) = $tw->complete($flow, $response);
 is_deeply [$r->code, $b->{user}], [200, 'cyril'], '... it completes for cyril';
 
 # ---- JSON from the page's script --------------------------------------------------------------------
 ($flow, $code) = init();
 ($r, $b) = api_call($portal, {data => $code},
-                    headers => {Authorization => 'Basic ' . encode_base64("bella:$PW{bella}", ''), Origin => $base,
+                    headers => {Authorization => $tw->basic('bella'), Origin => $base,
                                 'Sec-Fetch-Site' => 'same-origin', Accept => 'application/json'});
 is_deeply [$r->code, $b && $b->{status}], [200, 2000], 'a same-origin JSON post (as the script sends): 200 2000';
-($r, $b) = complete($flow, $b ? $b->{data} : '');
+($r, $b) = $tw->complete($flow, $b ? $b->{data} : '');
 is_deeply [$r->code, $b->{user}], [200, 'bella'], '... completes for bella';
 
-my $log = slurp("$dir/error_log");
+my $log = $tw->error_log;
 unlike $log, qr/exit signal|internal error|Segmentation/, 'no crash, no internal error';
 ok !grep({ index($log, $_) >= 0 } $csrf, $cyril_csrf), 'no CSRF token in the error log';
-ok stop_standalone($dir), 'the server stops';
+ok $tw->stop, 'the server stops';

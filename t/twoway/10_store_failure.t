@@ -12,22 +12,12 @@ use Apache::Test qw(-withtestmore);
 use FindBin;
 use lib "$FindBin::Bin/../lib";
 use JSON::PP ();
-use MIME::Base64 qw(encode_base64);
-use OTPTest qw(api_call read_events slurp write_standalone_conf standalone_dir free_port
-               start_standalone stop_standalone new_client);
+use OTPTest qw(free_port new_client);
+use TwoWayTest qw(summary);
 
 plan tests => 17;
 
-my %PW = (dora => 'pw-dora-first');
-sub server {
-    my ($store, @modules) = @_;
-    my $dir = standalone_dir();
-    my $port = free_port();
-    system('sh', '-c', 'htpasswd "$@" 2>/dev/null', 'htpasswd', '-cbm', "$dir/htpasswd", 'dora', $PW{dora}) == 0
-        or die 'htpasswd failed';
-    write_standalone_conf(dir => $dir, port => $port, modules => ['authn_file', @modules], body => <<"END");
-OTPEventLog "$dir/events.log"
-OTPStateStore $store
+my $one_child = <<'END';
 # One child process: every request meets the same mod_socache_memcache connection state.
 <IfModule mpm_event_module>
     StartServers 1
@@ -44,25 +34,13 @@ OTPStateStore $store
     ServerLimit 1
     MaxRequestWorkers 1
 </IfModule>
-<Location /twoway>
-    SetHandler otp-twoway
-    OTPTwoWayInitRate 100000
-    Require all granted
-</Location>
-<Location /portal>
-    SetHandler otp-twoway-portal
-    AuthType Basic
-    AuthName "Portal"
-    AuthBasicProvider file
-    AuthUserFile "$dir/htpasswd"
-    Require valid-user
-</Location>
 END
-    start_standalone($dir, new_client(), "http://127.0.0.1:$port/portal");
-    return ($dir, "http://127.0.0.1:$port");
+sub server {
+    my ($store, @modules) = @_;
+    my $tw = TwoWayTest->new(users => ['dora']);
+    return $tw->start(modules => \@modules, ready => '/portal', global => ["OTPStateStore $store", $one_child],
+                      conf => [$tw->twoway_location('/twoway', 'OTPTwoWayInitRate 100000'), $tw->portal_location('/portal')]);
 }
-my %dora = (headers => {Authorization => 'Basic ' . encode_base64("dora:$PW{dora}", '')});
-sub summary { my ($res, $b) = @_; $b //= {}; return [$res->code, $b->{status}, $b->{error}] }
 
 # ---- memcached is not there -------------------------------------------------------------------
 # One httpd child (see the conf), so every request meets the mod_socache_memcache that marked
@@ -78,28 +56,28 @@ sub on_ua {
     return ($res, eval { JSON::PP::decode_json($res->content) } // {});
 }
 my $nobody = free_port();
-my ($dir, $base) = server("memcache:127.0.0.1:$nobody", 'socache_memcache');
+my $tw = server("memcache:127.0.0.1:$nobody", 'socache_memcache');
+my $base = $tw->base;
 my ($res, $b) = on_ua("$base/twoway/init", undef);
 is_deeply summary($res, $b), [503, 5030, 'store_error'], 'store down: init 503 5030 store_error';
 ok !defined $b->{data} && !defined $b->{flow}, '... no client code, no flow';
-($res, $b) = on_ua("$base/portal", {data => '123456'}, %{ $dora{headers} });
+($res, $b) = on_ua("$base/portal", {data => '123456'}, Authorization => $tw->basic('dora'));
 is_deeply summary($res, $b), [503, 5030, 'store_error'], '... the portal step: 503 5030 store_error';
 ($res, $b) = on_ua("$base/twoway/complete", {flow => 'AAAAAAAAAAAAAAAAAAAAAA', data => '123456'});
 is_deeply summary($res, $b), [503, 5030, 'store_error'], '... complete: 503 5030 store_error (not 410 "expired": nothing was decided)';
-select undef, undef, undef, 0.3;
-my @events = read_events("$dir/events.log");
+my @events = $tw->events;
 ok +(grep { $_->{event_id} eq 'WEB_100030' } @events) >= 2, 'WEB_100030 "OTP state store error" for them';
 is scalar(grep { $_->{event_id} eq 'WEB_100033' } @events), 0, '... no WEB_100033 (no flow started)';
 my @refused = grep { $_->{event_id} eq 'WEB_100020' } @events;
 is_deeply [map { $_->{reason} } @refused], ['store_error', 'store_error'], '... the refused portal step and complete: WEB_100020 reason store_error';
-unlike slurp("$dir/error_log"), qr/exit signal|internal error|Segmentation/, '... no crash, no internal error';
-ok stop_standalone($dir), 'the server stops';
+unlike $tw->error_log, qr/exit signal|internal error|Segmentation/, '... no crash, no internal error';
+ok $tw->stop, 'the server stops';
 
 # ---- a full table ---------------------------------------------------------------------------------
-($dir, $base) = server('shmcb:8320');
+$tw = server('shmcb:8320');
 my (@made, $full);
 for (1 .. 400) {
-    ($res, $b) = api_call("$base/twoway/init", undef);
+    ($res, $b) = $tw->init;
     if ($res->code == 200) { push @made, $b; next }
     $full = [$res, $b];
     last;
@@ -108,10 +86,10 @@ ok @made >= 1, 'the 8,320-byte table: ' . scalar(@made) . ' inits fit';
 ok $full, '... then one is refused';
 is_deeply $full ? summary(@$full) : [], [503, 5030, 'store_full'], '... 503 5030 store_full';
 ok $full && !defined $full->[1]{data} && !defined $full->[1]{flow}, '... no client code, no flow';
-($res, $b) = api_call("$base/portal", {data => $made[0]{data} // ''}, %dora);
-ok +($res->code == 200 && ($b // {})->{status} == 2000) || ($res->code == 503 && ($b // {})->{status} == 5030),
+($res, $b) = $tw->enter('dora', $made[0]{data} // '');
+ok +($res->code == 200 && $b->{status} == 2000) || ($res->code == 503 && $b->{status} == 5030),
     'an earlier flow at the portal: 2000, or 503 5030 (' . $res->code . ')';
-my @logged = read_events("$dir/events.log");
+my @logged = $tw->events;
 ok +(grep { $_->{event_id} eq 'WEB_100030' } @logged) >= 1, 'WEB_100030 for the full table';
-unlike slurp("$dir/error_log"), qr/exit signal|internal error|Segmentation/, '... no crash, no internal error';
-ok stop_standalone($dir), 'the server stops';
+unlike $tw->error_log, qr/exit signal|internal error|Segmentation/, '... no crash, no internal error';
+ok $tw->stop, 'the server stops';

@@ -19,6 +19,7 @@ using namespace otp;
 namespace {
 
 constexpr std::int64_t kNow = 1700000000;
+constexpr const char* kApp = "app location";
 
 const HmacSha256Key& test_key() {
     static const HmacSha256Key key(std::string(32, '\x37'));
@@ -42,7 +43,7 @@ TwoWayStep complete(StateStore& store, TwoWayFlows& flows, const std::string& fl
     LimitPolicy limits;
     limits.allowed_retry = p.allowed_retry;
     Verifier verifier(store, limits, "two-way test");
-    return complete_flow(flows, verifier, p, flow, response, now);
+    return complete_flow(flows, verifier, p, flow, response, kApp, now);
 }
 
 TwoWayStep enter(StateStore& store, TwoWayFlows& flows, const std::string& code,
@@ -58,7 +59,7 @@ struct Flow {
 Flow coupled_flow(StateStore& store, TwoWayFlows& flows, const std::string& user,
                  std::int64_t now = kNow) {
     Flow flow;
-    TwoWayInit init = flows.init(policy(), "192.0.2.1", now);
+    TwoWayInit init = flows.init(policy(), "192.0.2.1", kApp, now);
     assert_status(init.status, ok);
     flow.id = init.flow;
     flow.code = init.client_code;
@@ -80,7 +81,7 @@ static void the_happy_path(void**) {
     MemoryStateStore store;
     store.set_now(kNow);
     TwoWayFlows flows(store, test_key());
-    const TwoWayInit init = flows.init(policy(), "192.0.2.1", kNow);
+    const TwoWayInit init = flows.init(policy(), "192.0.2.1", kApp, kNow);
     assert_status(init.status, ok);
     assert_true(is_two_way_flow_id(init.flow));
     assert_int_equal(init.client_code.size(), 6);
@@ -140,7 +141,7 @@ static void unknown_and_expired_flows(void**) {
     assert_status(late.status, unrecoverable);
     // A client code past the flow's lifetime cannot be entered either.
     store.set_now(kNow);
-    const TwoWayInit init = flows.init(policy(), "192.0.2.1", kNow);
+    const TwoWayInit init = flows.init(policy(), "192.0.2.1", kApp, kNow);
     store.set_now(kNow + 301);
     const auto entered = enter(store, flows, init.client_code, "dave", kNow + 301);
     assert_status(entered.status, unrecoverable);
@@ -151,7 +152,7 @@ static void a_client_code_is_coupled_once(void**) {
     MemoryStateStore store;
     store.set_now(kNow);
     TwoWayFlows flows(store, test_key());
-    const TwoWayInit init = flows.init(policy(), "192.0.2.1", kNow);
+    const TwoWayInit init = flows.init(policy(), "192.0.2.1", kApp, kNow);
     assert_status(enter(store, flows, init.client_code, "erin", kNow).status, ok);
     const auto second = enter(store, flows, init.client_code, "mallory", kNow);
     assert_status(second.status, unrecoverable);
@@ -159,7 +160,7 @@ static void a_client_code_is_coupled_once(void**) {
     const auto unknown = enter(store, flows, "000000", "mallory", kNow);
     assert_true(unknown.status == TwoWayStatus::unrecoverable);
     // The parallel version: of 16 portal users entering one code, exactly one couples it.
-    const TwoWayInit raced = flows.init(policy(), "192.0.2.1", kNow);
+    const TwoWayInit raced = flows.init(policy(), "192.0.2.1", kApp, kNow);
     std::atomic<int> coupled{0};
     std::vector<std::thread> threads;
     for (int i = 0; i < 16; ++i)
@@ -176,7 +177,7 @@ static void a_portal_user_cannot_sweep_client_codes(void**) {
     MemoryStateStore store;
     store.set_now(kNow);
     TwoWayFlows flows(store, test_key());
-    const TwoWayInit init = flows.init(policy(), "192.0.2.1", kNow);
+    const TwoWayInit init = flows.init(policy(), "192.0.2.1", kApp, kNow);
     // OTPLockout's default: 5 wrong client codes within 300 s lock the portal user out ...
     for (int i = 0; i < 5; ++i) {
         const auto wrong_code = enter(store, flows, "X0000" + std::to_string(i), "sweeper", kNow);
@@ -190,6 +191,54 @@ static void a_portal_user_cannot_sweep_client_codes(void**) {
     assert_true(locked.retry_after > 0);
     assert_false(locked.verification.compared);
     assert_status(enter(store, flows, init.client_code, "owner", kNow).status, ok);
+}
+
+static void an_own_flow_does_not_wipe_a_sweepers_failures(void**) {
+    MemoryStateStore store;
+    store.set_now(kNow);
+    TwoWayFlows flows(store, test_key());
+    // 4 wrong client codes, then a flow of the sweeper's own, entered and completed: the
+    // accepted steps prove nothing, so the 5th wrong code still locks the sweeper out.
+    for (int i = 0; i < 4; ++i)
+        assert_status(enter(store, flows, "Y0000" + std::to_string(i), "sweeper", kNow).status,
+                      unrecoverable);
+    const TwoWayInit own = flows.init(policy(), "192.0.2.9", kApp, kNow);
+    const auto entered = enter(store, flows, own.client_code, "sweeper", kNow);
+    assert_status(entered.status, ok);
+    assert_status(complete(store, flows, own.flow, entered.response, kNow).status, ok);
+    const auto fifth = enter(store, flows, "Y00009", "sweeper", kNow);
+    assert_status(fifth.status, unrecoverable);
+    assert_true(fifth.verification.user_locked);
+    const TwoWayInit other = flows.init(policy(), "192.0.2.9", kApp, kNow);
+    assert_status(enter(store, flows, other.client_code, "sweeper", kNow).status, rate_limited);
+}
+
+static void a_flow_completes_only_where_it_started(void**) {
+    MemoryStateStore store;
+    store.set_now(kNow);
+    TwoWayFlows flows(store, test_key());
+    const Flow flow = coupled_flow(store, flows, "hank");
+    LimitPolicy limits;
+    Verifier verifier(store, limits, "two-way test");
+    const TwoWayStep elsewhere = complete_flow(flows, verifier, policy(), flow.id, flow.response,
+                                               "another location", kNow);
+    assert_status(elsewhere.status, unrecoverable);
+    assert_false(elsewhere.verification.compared);
+    assert_status(complete(store, flows, flow.id, flow.response, kNow).status, ok);
+}
+
+static void all_addresses_together_are_limited(void**) {
+    MemoryStateStore store;
+    store.set_now(kNow);
+    TwoWayFlows flows(store, test_key());
+    TwoWayPolicy p = policy();
+    p.init_rate = 2;
+    int ok = 0;
+    for (int i = 0; i < 100; ++i)
+        if (flows.init(p, "10.0." + std::to_string(i) + ".1", kApp, kNow).status ==
+            TwoWayStatus::ok)
+            ++ok;
+    assert_int_equal(ok, 2 * kTwoWayAllInitsFactor);
 }
 
 static void parallel_completes(void**) {
@@ -227,11 +276,11 @@ static void inits_are_rate_limited_per_address(void**) {
     TwoWayFlows flows(store, test_key());
     TwoWayPolicy p = policy();
     p.init_rate = 3;
-    for (int i = 0; i < 3; ++i) assert_status(flows.init(p, "198.51.100.7", kNow).status, ok);
-    assert_status(flows.init(p, "198.51.100.7", kNow).status, rate_limited);
-    assert_status(flows.init(p, "198.51.100.8", kNow).status, ok);  // another address
+    for (int i = 0; i < 3; ++i) assert_status(flows.init(p, "198.51.100.7", kApp, kNow).status, ok);
+    assert_status(flows.init(p, "198.51.100.7", kApp, kNow).status, rate_limited);
+    assert_status(flows.init(p, "198.51.100.8", kApp, kNow).status, ok);  // another address
     store.set_now(kNow + kTwoWayInitWindow + 1);
-    assert_status(flows.init(p, "198.51.100.7", kNow + kTwoWayInitWindow + 1).status, ok);
+    assert_status(flows.init(p, "198.51.100.7", kApp, kNow + kTwoWayInitWindow + 1).status, ok);
 }
 
 static void alphanumeric_codes_and_long_users_fit_the_shared_table(void**) {
@@ -247,7 +296,7 @@ static void alphanumeric_codes_and_long_users_fit_the_shared_table(void**) {
         TwoWayPolicy p = policy();
         p.code.length = 8;
         p.code.charset = CodeCharset::alphanumeric;
-        const TwoWayInit init = flows.init(p, "192.0.2.1", kNow);
+        const TwoWayInit init = flows.init(p, "192.0.2.1", kApp, kNow);
         assert_status(init.status, ok);
         assert_int_equal(init.client_code.size(), 8);
         const std::string user(kTwoWayMaxUserBytes, 'u');
@@ -271,6 +320,9 @@ int main() {
         cmocka_unit_test(unknown_and_expired_flows),
         cmocka_unit_test(a_client_code_is_coupled_once),
         cmocka_unit_test(a_portal_user_cannot_sweep_client_codes),
+        cmocka_unit_test(an_own_flow_does_not_wipe_a_sweepers_failures),
+        cmocka_unit_test(a_flow_completes_only_where_it_started),
+        cmocka_unit_test(all_addresses_together_are_limited),
         cmocka_unit_test(parallel_completes),
         cmocka_unit_test(inits_are_rate_limited_per_address),
         cmocka_unit_test(alphanumeric_codes_and_long_users_fit_the_shared_table),
