@@ -14,7 +14,7 @@ use lib "$FindBin::Bin/../lib";
 use OTPTest qw(new_client);
 use TwoWayTest qw(summary);
 
-plan tests => 28;
+plan tests => 30;
 
 my $tw = TwoWayTest->new(users => [qw(xena yves zack abby)]);
 $tw->start(ready => '/portal', conf => [$tw->twoway_location('/twoway'), $tw->portal_location('/portal'),
@@ -28,6 +28,14 @@ my @wrong = grep { !$live{$_} } map { sprintf '%06d', $_ * 111111 % 1000000 } 0 
 my ($res, $b) = $tw->enter('xena', $before->{data});
 is_deeply [$res->code, $b->{status}], [200, 2000], 'xena enters a client code: 2000';
 my $before_response = $b->{data} // '';
+
+# And one she completes at once: its token must end with her lockout.
+my (undef, $done) = $tw->init;
+my (undef, $done_entry) = $tw->enter('xena', $done->{data});
+my (undef, $completed) = $tw->complete($done->{flow}, $done_entry->{data});
+my $token = $completed->{token}{value} // '';
+($res, $b) = $tw->call('/twoway/token', {token => $token});
+is_deeply [$res->code, $b->{status}, $b->{userName}], [200, 'VALID', 'xena'], "xena's token is valid before her lockout";
 
 my @answers = map { summary($tw->enter('xena', $wrong[$_])) } 0 .. 4;
 is_deeply \@answers, [([410, 5000, 'invalid_code']) x 5], 'five wrong client codes: 410 5000 invalid_code each';
@@ -78,6 +86,8 @@ ok +($res->header('Retry-After') // 0) <= 60, '... Retry-After at most the 60 s 
 is_deeply [$res->code, $b->{status}], [200, 2000], 'another user (abby) is not locked: 200 2000';
 
 my @events = $tw->events;
+($res, $b) = $tw->call('/twoway/token', {token => $token});
+is_deeply [$res->code, $b->{errorCode}], [401, 2004], '... and refused after it (invalid_token)';
 my @locked = grep { $_->{event_id} eq 'WEB_100024' } @events;
 is_deeply [map { [@$_{qw(IDENTIFIER ban_seconds location)}] } @locked], [['xena', 900, '/portal'], ['zack', 60, '/portal-strict']],
     'WEB_100024 "OTP user locked out" for xena (900 s) and zack (60 s)';
