@@ -45,7 +45,7 @@ my ($res, $body) = api_call('/api/totp', {
 is $res->code, 200, 'accepted code at <loc>: 200';
 like $res->header('Content-Type') // '', qr{^application/json}, '... as JSON';
 my $txn = $res->header('X-Request-Id');
-ok $txn && $txn =~ /^[A-Za-z0-9@_-]{20,}$/, "the request's UNIQUE_ID ($txn)";
+ok $txn && $txn =~ /^[A-Za-z0-9\@_-]{20,}$/, "the request's UNIQUE_ID ($txn)";
 is_deeply $body, {status => 'SUCCESS', clientTxnId => 't-1', txnId => $txn, userName => 'vera',
                   orgName => 'acme'}, '... SUCCESS, elements echoed, txnId = UNIQUE_ID';
 my $events;
