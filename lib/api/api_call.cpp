@@ -181,9 +181,10 @@ std::variant<InitiateCall, ApiCallError> initiate_form(std::string_view body) {
             field.value = std::move(value);
         }
     });
-    if (!decoded) return ApiCallError{ApiError::malformed_request, {}};
-    // Two values for one field: validating one and using another must never happen.
+    // Two values for one field: validating one and using another must never happen. (A
+    // duplicate is only seen before the first malformed pair: whichever came first.)
     if (duplicate) return invalid(duplicate);
+    if (!decoded) return ApiCallError{ApiError::malformed_request, {}};
     InitiateCall call;
     if (!fields[0].value) return missing("user_name");
     if (auto e = check_user(*fields[0].value, "user_name")) return *e;

@@ -131,8 +131,9 @@ std::variant<StartRequest, RequestError> parse_form(std::string_view body) {
             field.value = std::move(value);
         }
     });
-    if (!decoded) return bad(kErrorMalformedForm);
+    // Whichever came first: a duplicate is only seen before the first malformed pair.
     if (duplicate) return bad(kErrorDuplicateField);
+    if (!decoded) return bad(kErrorMalformedForm);
 
     if (!csrf.value || csrf.value->empty()) return RequestError{403, kErrorMissingCsrf};
     StartRequest request;

@@ -53,8 +53,8 @@ std::variant<TwoWayPortalCall, ApiCallError> portal_form(std::string_view body) 
         if (*field && !duplicate) duplicate = name == "data" ? "data" : "csrf";
         *field = std::move(value);
     });
-    if (!decoded) return ApiCallError{ApiError::malformed_request, {}};
     if (duplicate) return ApiCallError{ApiError::invalid_element, duplicate};
+    if (!decoded) return ApiCallError{ApiError::malformed_request, {}};
     TwoWayPortalCall call;
     if (!csrf || csrf->empty()) return ApiCallError{ApiError::missing_element, "csrf"};
     call.csrf = *csrf;
