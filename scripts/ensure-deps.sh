@@ -4,14 +4,15 @@
 # Usage: scripts/ensure-deps.sh [build|demo|test|bench|fuzz|all]   (default: all)
 set -euo pipefail
 
-build_pkgs=(build-essential cmake pkg-config apache2 apache2-dev libjansson-dev libssl-dev)
+build_pkgs=(build-essential cmake pkg-config apache2 apache2-dev libjansson-dev libssl-dev
+            libhiredis-dev)
 test_pkgs=(libcmocka-dev liboath-dev oathtool libapache2-mod-perl2 libwww-perl
-           liblwp-protocol-https-perl openssl jq chromium memcached curl)
+           liblwp-protocol-https-perl openssl jq chromium memcached redis-server redis-sentinel curl)
 # The browser test also needs node and npm. Debian's only if there are none on PATH: a NodeSource
 # nodejs (which bundles npm) conflicts with Debian's npm package.
 command -v node >/dev/null 2>&1 || test_pkgs+=(nodejs)
 command -v npm >/dev/null 2>&1 || test_pkgs+=(npm)
-bench_pkgs=(liboath-dev wrk curl procps)
+bench_pkgs=(liboath-dev wrk curl procps redis-server)
 # libFuzzer: clang and its runtimes (scripts/run-fuzz.sh builds build-fuzz/ with clang).
 fuzz_pkgs=(clang libclang-rt-14-dev)
 

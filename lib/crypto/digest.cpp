@@ -18,6 +18,12 @@ std::string sha256(std::string_view data) {
     return std::string(reinterpret_cast<char*>(out), sizeof out);
 }
 
+std::string sha1(std::string_view data) {
+    unsigned char out[SHA_DIGEST_LENGTH];
+    SHA1(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out);
+    return std::string(reinterpret_cast<char*>(out), sizeof out);
+}
+
 std::string hmac_sha256(std::string_view key, std::string_view data) {
     unsigned char out[EVP_MAX_MD_SIZE];
     unsigned int out_len = 0;

@@ -13,6 +13,9 @@ struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX, kept out of this header
 namespace otp {
 
 std::string sha256(std::string_view data);
+// SHA-1, only where a protocol names a thing by it (Redis scripts for EVALSHA); never for
+// anything an attacker could choose to collide.
+std::string sha1(std::string_view data);
 std::string hmac_sha256(std::string_view key, std::string_view data);
 
 // HMAC-SHA-256 under one key that is used for many messages (the per-process linger key).

@@ -284,39 +284,6 @@ namespace {
 
 constexpr std::size_t kMaxKeyFileBytes = 4096;  // anything bigger is certainly not a key file
 
-std::string octal_mode(mode_t mode) {
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode & 07777));
-    return buf;
-}
-
-// A secret key: readable (and writable) by its owner only, 0600 or 0400, and owned by root or
-// by the user reading it. A key that others can read lets them forge sessions for every user;
-// one that others can write, or that belongs to someone else (who can chmod or replace it),
-// lets them choose the key.
-bool check_key_file_access(const std::string& path, const struct stat& st, std::string* error) {
-    const uid_t reader = ::geteuid();
-    if (st.st_uid != 0 && st.st_uid != reader)
-        return set_error(error, path + ": is owned by uid " + std::to_string(st.st_uid) +
-                                    ", not by root or by the user reading it (uid " +
-                                    std::to_string(reader) + "); chown root " + path +
-                                    " (and chmod 0600)");
-    const mode_t mode = st.st_mode & 07777;
-    if ((mode & ~static_cast<mode_t>(0600)) == 0) return true;
-    std::string problem;
-    const auto add = [&problem](const char* what) {
-        problem += problem.empty() ? what : std::string(", ") + what;
-    };
-    if (mode & S_IROTH) add("readable by all users");
-    if (mode & S_IWOTH) add("writable by all users");
-    if (mode & S_IRGRP) add("readable by its group");
-    if (mode & S_IWGRP) add("writable by its group");
-    if (problem.empty()) add("not a plain owner-only mode");
-    return set_error(error, path + ": is " + problem + " (mode " + octal_mode(mode) +
-                                "); a session key must be readable only by its owner: chmod 0600 " +
-                                path);
-}
-
 }  // namespace
 
 std::optional<std::string> load_session_key_file(const std::string& path, std::string* error) try {
@@ -327,7 +294,7 @@ std::optional<std::string> load_session_key_file(const std::string& path, std::s
     const UniqueFd file =
         open_regular_file(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, &st, error);
     if (!file) return std::nullopt;
-    if (!check_key_file_access(path, st, error)) return std::nullopt;
+    if (!check_secret_file_access(path, st, "a session key", error)) return std::nullopt;
     if (st.st_size > static_cast<off_t>(kMaxKeyFileBytes)) {
         set_error(error, path + ": is " + std::to_string(st.st_size) +
                              " bytes; expected 64 hexadecimal characters or 32 raw bytes");

@@ -20,6 +20,14 @@ namespace otp {
 // "<path>: cannot stat: ..." or "<path>: not a regular file".
 UniqueFd open_regular_file(const std::string& path, int flags, struct stat* st, std::string* error);
 
+// A file that holds a secret (the session key, the state store's password): readable (and
+// writable) by its owner only, 0600 or 0400, and owned by root or by the user reading it. A
+// secret others can read is theirs too; one that others can write, or that belongs to someone
+// else (who can chmod or replace it), lets them choose it. `what` names the secret in *error
+// ("a session key must be readable only by its owner: chmod 0600 PATH").
+bool check_secret_file_access(const std::string& path, const struct stat& st, const char* what,
+                              std::string* error);
+
 // Reads until `size` bytes are in `buffer` or the file ends; *got is the count. False (errno
 // set) when a read fails; EINTR is retried.
 bool read_fully(int fd, char* buffer, std::size_t size, std::size_t* got);

@@ -66,13 +66,19 @@ ValidationResult check_totp(const TokenRecord& token, const UsersSource& users, 
     return result(ValidationOutcome::accepted, "totp", "");
 }
 
-ValidationResult check_hotp(const TokenRecord& hint, const UsersSource& users,
+// How long the store remembers a token's HOTP counter. Long, as the users file keeps it for
+// ever; a token unused for this long (or re-enrolled: a new secret is a new record) starts
+// again from its users file counter.
+constexpr std::int64_t kHotpCounterSeconds = 400LL * 24 * 3600;
+
+ValidationResult check_hotp(const TokenRecord& hint, const UsersSource& users, StateStore& store,
                             const OtpPolicy& policy, std::string_view code, bool pin_ok,
                             std::int64_t now, std::string_view client_address) {
     const UsersFileLayout layout = users.index.layout();
     const unsigned digits = digits_of(hint, policy);
-    // A cheap check against the in-memory index first, so wrong codes never touch the file.
-    // Computed before the PIN is looked at, so a wrong PIN costs the same time.
+    // A cheap check against the in-memory index first, so wrong codes never touch the file
+    // or the store (whose round trip would tell a known user from an unknown one). Computed
+    // before the PIN is looked at, so a wrong PIN costs the same time.
     const bool matched = find_hotp_counter(hint.type.algorithm, hint.secret, digits,
                                            hint.next_counter(layout), policy.hotp_look_ahead, code)
                              .has_value();
@@ -93,6 +99,16 @@ ValidationResult check_hotp(const TokenRecord& hint, const UsersSource& users,
         if (!counter)
             return result(ValidationOutcome::replay, "hotp",
                           "code already used (the counter has moved past it)");
+        // The store decides between hosts that share it, each with its own copy of the users
+        // file: one atomic step moves the shared counter past this code, and a host whose
+        // copy is older (or a second request) finds it moved.
+        const auto advanced =
+            store.advance(hotp_counter_key(token), *counter + 1, kHotpCounterSeconds);
+        if (!advanced)
+            return result(ValidationOutcome::store_error, "hotp", "state store unavailable");
+        if (!*advanced)
+            return result(ValidationOutcome::replay, "hotp",
+                          "code already used (the shared store's counter has moved past it)");
         if (!transaction->record_counter(token, *counter, code, now, &error, client_address))
             return result(ValidationOutcome::store_error, "hotp",
                           "users file write-back failed: " + error);
@@ -142,9 +158,22 @@ const char* outcome_reason(ValidationOutcome outcome) {
     return "invalid_otp";
 }
 
+namespace {
+
+// The token's id in the store: a hash of its user and secret, so an external store (memcache,
+// Redis) never sees either, and a re-enrolled token (a new secret) starts with no records.
+std::string token_store_id(const TokenRecord& token) {
+    return hex_encode(sha256(length_prefixed({token.user, token.secret})).substr(0, 16));
+}
+
+}  // namespace
+
 std::string totp_replay_key(const TokenRecord& token) {
-    return record_key(hex_encode(sha256(length_prefixed({token.user, token.secret})).substr(0, 16)),
-                      "totp");
+    return record_key(token_store_id(token), "totp");
+}
+
+std::string hotp_counter_key(const TokenRecord& token) {
+    return record_key(token_store_id(token), "hotp");
 }
 
 ValidationResult validate_code(const UsersSource& users, StateStore& store, const OtpPolicy& policy,
@@ -166,7 +195,8 @@ ValidationResult validate_code(const UsersSource& users, StateStore& store, cons
         ValidationResult outcome =
             token.type.kind == TokenKind::time
                 ? check_totp(token, users, store, policy, split.code, split.pin_ok, now)
-                : check_hotp(token, users, policy, split.code, split.pin_ok, now, client_address);
+                : check_hotp(token, users, store, policy, split.code, split.pin_ok, now,
+                             client_address);
         if (outcome.outcome == ValidationOutcome::accepted) return outcome;
         if (outcome.outcome != ValidationOutcome::invalid_otp ||
             refused.outcome == ValidationOutcome::invalid_otp)

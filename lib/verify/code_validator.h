@@ -1,7 +1,7 @@
 // Checks a one-time code (optionally preceded by the token's PIN) for a user against the
 // tokens of the users file: TOTP codes in the delay window with replay state in the shared
 // store, HOTP codes in the look-ahead window with the counter persisted in the users file
-// under its lock. The single place where "is this code good for this user?" is decided.
+// under its lock and advanced in the shared store (for hosts that share it). The single place where "is this code good for this user?" is decided.
 #pragma once
 
 #include <cstdint>
@@ -84,5 +84,9 @@ ValidationResult validate_code(const UsersSource& users, StateStore& store, cons
 // The store key that remembers the newest accepted time step of a TOTP token. Derived by
 // hashing, so an external store (memcache, redis) never sees user names or secrets.
 std::string totp_replay_key(const TokenRecord& token);
+// The store key that holds the next HOTP counter the store allows for a token (the accepted
+// counter + 1). Every host sharing the store moves it forward in one atomic step before it
+// accepts a code, so a host whose users file copy is older cannot accept that code again.
+std::string hotp_counter_key(const TokenRecord& token);
 
 }  // namespace otp

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -19,13 +20,19 @@
 #include "mod_otp/pipes/server_pipes.h"
 #include "mod_otp/store/shared_table_region.h"
 #include "session/session_cookie.h"
+#include "store/redis_address.h"
+#include "store/redis_password_file.h"
 #include "util/file_io.h"
 #include "util/numbers.h"
+#include "util/secure_wipe.h"
 #include "util/unique_fd.h"
 
 APLOG_USE_MODULE(otp);
 
 namespace {
+
+constexpr std::size_t kMaxStorePrefixBytes = 64;
+constexpr int kMaxSessionRecheckSeconds = 300;
 
 // Parses a whole decimal number in [min, max]; nullptr on success, else the reason.
 const char* parse_int(cmd_parms* cmd, const char* text, int min, int max, int* out) {
@@ -74,12 +81,22 @@ const char* set_users_file(cmd_parms* cmd, void* raw, const char* path, const ch
 
 const char* set_state_store(cmd_parms* cmd, void*, const char* arg) {
     if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
+    OtpStoreConfig& store = otp_state().store_config;
+    store.configured = true;
+    store.redis.reset();
+    // Redis, natively: the store several hosts can share (see "Several hosts" in the README).
+    if (otp::is_redis_address(arg)) {
+        std::string error;
+        store.redis = otp::parse_redis_address(arg, &error);
+        if (!store.redis) return apr_psprintf(cmd->pool, "OTPStateStore %s: %s", arg, error.c_str());
+        store.provider = "redis-native";
+        store.args.clear();
+        return nullptr;
+    }
     std::string spec(arg);
     std::string::size_type colon = spec.find(':');
-    OtpStoreConfig& store = otp_state().store_config;
     store.provider = spec.substr(0, colon);
     store.args = colon == std::string::npos ? "" : spec.substr(colon + 1);
-    store.configured = true;
     // shmcb is mod_otp's own shared-memory table (it never evicts a live record, unlike
     // mod_socache_shmcb); the name and its size syntax are kept from the socache provider.
     if (store.provider == "shmcb")
@@ -90,6 +107,48 @@ const char* set_state_store(cmd_parms* cmd, void*, const char* arg) {
                             "OTPStateStore: no socache provider '%s' is loaded "
                             "(LoadModule socache_%s_module before this line)",
                             store.provider.c_str(), store.provider.c_str());
+    return nullptr;
+}
+
+const char* set_state_store_password_file(cmd_parms* cmd, void*, const char* path) {
+    if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
+    const char* resolved = ap_server_root_relative(cmd->pool, path);
+    if (!resolved)
+        return apr_psprintf(cmd->pool, "OTPStateStorePasswordFile: invalid path '%s'", path);
+    std::string error;
+    std::optional<std::string> password = otp::load_redis_password_file(resolved, &error);
+    if (!password) return apr_psprintf(cmd->pool, "OTPStateStorePasswordFile: %s", error.c_str());
+    OtpStoreConfig& store = otp_state().store_config;
+    otp::secure_wipe(store.redis_password);
+    store.redis_password = std::move(*password);
+    otp::secure_wipe(*password);
+    store.password_file = resolved;
+    return nullptr;
+}
+
+const char* set_state_store_prefix(cmd_parms* cmd, void*, const char* prefix) {
+    if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
+    const std::string_view text(prefix);
+    const bool printable = std::all_of(text.begin(), text.end(), [](char c) {
+        return c > 0x20 && c < 0x7f;
+    });
+    if (text.size() > kMaxStorePrefixBytes || !printable)
+        return apr_psprintf(cmd->pool,
+                            "OTPStateStorePrefix: expected at most %d printable characters "
+                            "without spaces, such as otp: or site-a:otp:",
+                            static_cast<int>(kMaxStorePrefixBytes));
+    otp_state().store_config.prefix = prefix;
+    otp_state().store_config.prefix_set = true;
+    return nullptr;
+}
+
+const char* set_session_recheck(cmd_parms* cmd, void*, const char* arg) {
+    if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
+    const auto seconds = otp::parse_decimal<int>(arg);
+    if (!seconds || *seconds < 0 || *seconds > kMaxSessionRecheckSeconds)
+        return apr_psprintf(cmd->pool, "OTPSessionRecheck: expected seconds from 0 to %d",
+                            kMaxSessionRecheckSeconds);
+    otp_state().store_config.session_recheck = *seconds;
     return nullptr;
 }
 
@@ -331,11 +390,23 @@ const command_rec otp_directives[] = {
                    "(oath or mod_authn_otp)"),
     AP_INIT_TAKE1("OTPStateStore", reinterpret_cast<cmd_func>(guarded1<set_state_store>), nullptr,
                   RSRC_CONF,
-                  "shared state: shmcb[:size] (mod_otp's own table, the default) or a socache "
-                  "provider as provider[:args]"),
+                  "shared state: shmcb[:size] (mod_otp's own table, the default), "
+                  "redis://host:port[/db], redis+unix:///path[?db=N], "
+                  "redis-sentinel://host:port,.../master, or a socache provider as "
+                  "provider[:args]"),
     AP_INIT_TAKE1("OTPStateStoreTimeout",
                   reinterpret_cast<cmd_func>(guarded1<set_state_store_timeout>), nullptr, RSRC_CONF,
                   "milliseconds a state store operation may wait (default 250)"),
+    AP_INIT_TAKE1("OTPStateStorePasswordFile",
+                  reinterpret_cast<cmd_func>(guarded1<set_state_store_password_file>), nullptr,
+                  RSRC_CONF, "file holding the Redis store's password (AUTH), mode 0600"),
+    AP_INIT_TAKE1("OTPStateStorePrefix",
+                  reinterpret_cast<cmd_func>(guarded1<set_state_store_prefix>), nullptr,
+                  RSRC_CONF, "put before every key in a Redis store (default otp:)"),
+    AP_INIT_TAKE1("OTPSessionRecheck", reinterpret_cast<cmd_func>(guarded1<set_session_recheck>),
+                  nullptr, RSRC_CONF,
+                  "seconds a process trusts a session it checked in the store (default 1 "
+                  "with a Redis store, else 5)"),
     AP_INIT_TAKE1("OTPEventLog", reinterpret_cast<cmd_func>(guarded1<set_event_log>), nullptr,
                   RSRC_CONF, "JSON-lines event log: a file, or \"|program\" for a piped logger"),
     AP_INIT_TAKE1("OTPCustomerIdentifier", reinterpret_cast<cmd_func>(set_customer_identifier),

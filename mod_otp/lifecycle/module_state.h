@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "crypto/digest.h"
@@ -16,6 +17,8 @@
 #include "mod_otp/pipes/server_pipes.h"
 #include "mod_otp/session/session_cache.h"
 #include "mod_otp/users/users_registry.h"
+#include "store/redis_address.h"
+#include "store/redis_pool.h"
 #include "web/translations.h"
 
 struct OtpStoreConfig {
@@ -24,6 +27,17 @@ struct OtpStoreConfig {
     std::size_t table_bytes = 32u << 20;  // shmcb: the size of mod_otp's own table
     int timeout_ms = 250;                 // OTPStateStoreTimeout
     bool configured = false;
+    std::optional<otp::RedisAddress> redis;  // OTPStateStore redis://, redis+unix://, ...
+    std::string redis_password;              // OTPStateStorePasswordFile's content
+    const char* password_file = nullptr;     // its path (for messages), when set
+    std::string prefix = "otp:";             // OTPStateStorePrefix
+    bool prefix_set = false;
+    std::optional<int> session_recheck;      // OTPSessionRecheck
+
+    // How long a process trusts a session it checked in the store: OTPSessionRecheck, else 1 s
+    // with a Redis store (revocations on other hosts show within a second) and 5 s otherwise
+    // (only this server revokes, and it tells its own processes at once).
+    int session_recheck_seconds() const { return session_recheck.value_or(redis ? 1 : 5); }
 };
 
 struct OtpModuleState {
@@ -31,6 +45,7 @@ struct OtpModuleState {
     const ap_socache_provider_t* store_provider = nullptr;
     ap_socache_instance_t* store_instance = nullptr;
     apr_global_mutex_t* store_mutex = nullptr;  // socache providers only
+    std::unique_ptr<otp::RedisPool> redis_pool;  // OTPStateStore redis...: this process's
     void* table_region = nullptr;  // OTPStateStore shmcb: mod_otp's own table (SharedTableStore)
     std::unique_ptr<otp::HmacSha256Key> linger_key;  // keys the linger records' hashes
     UsersRegistry users;

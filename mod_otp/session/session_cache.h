@@ -1,9 +1,9 @@
 // Keeps the per-request checks off the shared store. Asking the store takes its global mutex,
 // which under load costs more than the rest of the request, so each process remembers what it
 // verified there, until a given time:
-//  - session ids (logged out? user locked out?) for a few seconds (kSessionSeconds), so that
-//    revocations made by another server sharing an external store take effect within that
-//    time; every process forgets them all at once whenever any process of this server revokes
+//  - session ids (logged out? user locked out?) for OTPSessionRecheck seconds (1 with a
+//    Redis store, else 5), so that revocations made by another host sharing the store take
+//    effect within that time; every process forgets them all at once whenever any process of this server revokes
 //    a session (logout, lockout): a revocation counter in shared memory, read without a lock;
 //  - OTPBasicLinger records until they expire: they are never revoked early.
 #pragma once
@@ -18,7 +18,6 @@
 
 class SessionCache {
 public:
-    static constexpr std::int64_t kSessionSeconds = 5;
     static constexpr std::size_t kMaxEntries = 100000;
 
     // Creates the shared counter (post_config, in the parent, before children fork).

@@ -108,7 +108,8 @@ std::optional<otp::SessionClaims> current_session(request_rec* r, const otp_dir_
         if (store.get(session_key(claims->session_id), nullptr) != otp::StoreStatus::ok ||
             revoked(r, conf, store, *claims))
             return std::nullopt;
-        cache.remember(claims->session_id, generation, now + SessionCache::kSessionSeconds);
+        cache.remember(claims->session_id, generation,
+                       now + otp_state().store_config.session_recheck_seconds());
     }
     // Refresh well before the idle limit, so an active user is never cut off.
     const std::int64_t refresh = std::max<std::int64_t>(

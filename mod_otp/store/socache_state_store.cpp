@@ -1,5 +1,7 @@
 #include "mod_otp/store/socache_state_store.h"
 
+#include "mod_otp/store/redis_store_setup.h"
+
 #include <cstring>
 
 #include "mod_otp/http/clock.h"
@@ -141,6 +143,20 @@ apr_status_t destroy_store(void* data) {
 const char* otp_store_post_config(OtpModuleState& state, apr_pool_t* pconf, apr_pool_t* ptemp,
                                   server_rec* server) {
     const OtpStoreConfig& config = state.store_config;
+    // A secret or a setting that only the Redis store reads is a mistake elsewhere: say so
+    // rather than let the administrator believe it is in use.
+    if (config.password_file && !config.redis)
+        return apr_psprintf(ptemp,
+                            "OTPStateStorePasswordFile %s: only a Redis store (OTPStateStore "
+                            "redis://...) uses a password",
+                            config.password_file);
+    if (config.prefix_set && !config.redis)
+        return "OTPStateStorePrefix: only a Redis store (OTPStateStore redis://...) uses a key "
+               "prefix";
+    if (config.redis) {
+        otp_redis_post_config(state, server);
+        return nullptr;
+    }
     if (config.provider == "shmcb") return otp_table_post_config(state, ptemp, server);
     state.store_provider = static_cast<const ap_socache_provider_t*>(ap_lookup_provider(
         AP_SOCACHE_PROVIDER_GROUP, config.provider.c_str(), AP_SOCACHE_PROVIDER_VERSION));
@@ -167,6 +183,16 @@ const char* otp_store_post_config(OtpModuleState& state, apr_pool_t* pconf, apr_
         return apr_psprintf(ptemp, "OTPStateStore %s: initialisation failed (%d)",
                             config.provider.c_str(), rv);
     apr_pool_cleanup_register(pconf, &state, destroy_store, apr_pool_cleanup_null);
+    // These providers can be pointed at one server from several hosts, but the global mutex
+    // that makes each operation atomic only serialises this host's processes.
+    for (const char* networked : {"memcache", "redis", "dc"})
+        if (config.provider == networked)
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, server,
+                         "mod_otp: OTPStateStore %s: limits, replay records and lockouts are "
+                         "exact for this host only; hosts sharing this store each allow the "
+                         "full limits. For several hosts use OTPStateStore redis://HOST:PORT "
+                         "(see \"Several hosts\" in the README)",
+                         config.provider.c_str());
     return nullptr;
 }
 
