@@ -102,13 +102,15 @@ ValidationResult check_hotp(const TokenRecord& hint, const UsersSource& users, S
         // The store decides between hosts that share it, each with its own copy of the users
         // file: one atomic step moves the shared counter past this code, and a host whose
         // copy is older (or a second request) finds it moved.
-        const auto advanced =
-            store.advance(hotp_counter_key(token), *counter + 1, kHotpCounterSeconds);
-        if (!advanced)
-            return result(ValidationOutcome::store_error, "hotp", "state store unavailable");
-        if (!*advanced)
-            return result(ValidationOutcome::replay, "hotp",
-                          "code already used (the shared store's counter has moved past it)");
+        if (policy.hotp_counter_in_store) {
+            const auto advanced =
+                store.advance(hotp_counter_key(token), *counter + 1, kHotpCounterSeconds);
+            if (!advanced)
+                return result(ValidationOutcome::store_error, "hotp", "state store unavailable");
+            if (!*advanced)
+                return result(ValidationOutcome::replay, "hotp",
+                              "code already used (the shared store's counter has moved past it)");
+        }
         if (!transaction->record_counter(token, *counter, code, now, &error, client_address))
             return result(ValidationOutcome::store_error, "hotp",
                           "users file write-back failed: " + error);

@@ -21,6 +21,7 @@ struct OtpPolicy {
     unsigned default_step = 30;     // OTPTimeStep
     unsigned totp_window = 1;       // OTPWindow: steps either side of now
     unsigned hotp_look_ahead = 10;  // OTPHOTPLookAhead
+    bool hotp_counter_in_store = false;  // also advance HOTP counters in the store (Redis)
     DeliveredCodePolicy delivered;  // OTPDeliveredCode, OTPDeliveredLifetime, OTPDeliveredUses
 };
 

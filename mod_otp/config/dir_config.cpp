@@ -104,6 +104,10 @@ otp::OtpPolicy otp_policy(const otp_dir_config* conf) {
         or_default(conf->delivered_charset, static_cast<int>(otp::CodeCharset::numeric)));
     policy.delivered.lifetime = or_default(conf->delivered_lifetime, 300);
     policy.delivered.uses = static_cast<unsigned>(or_default(conf->delivered_uses, 1));
+    // Hosts sharing a Redis store each keep a copy of the users file: the store's counter is
+    // what keeps them from accepting one HOTP code twice. One host's users file (under its
+    // lock) is authority enough, and an administrator's counter reset must keep working.
+    policy.hotp_counter_in_store = otp_state().store_config.redis.has_value();
     return policy;
 }
 
