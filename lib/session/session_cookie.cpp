@@ -301,16 +301,10 @@ std::optional<std::string> load_session_key_file(const std::string& path, std::s
         return std::nullopt;
     }
 
-    // One byte more than allowed, so that a file that grew since fstat is noticed. A fixed
-    // buffer, never reallocated: it holds the key.
-    std::string content(kMaxKeyFileBytes + 1, '\0');
+    std::string content;
     WipeOnExit wipe_content(content);
-    std::size_t got = 0;
-    if (!read_fully(file.get(), content.data(), content.size(), &got)) {
-        set_errno_error(error, path + ": cannot read", errno);
-        return std::nullopt;
-    }
-    std::string_view text(content.data(), got);
+    if (!read_secret(file.get(), path, kMaxKeyFileBytes, &content, error)) return std::nullopt;
+    std::string_view text(content);
 
     std::optional<std::string> key;
     if (text.size() == kSessionKeyBytes) {

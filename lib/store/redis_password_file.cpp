@@ -3,8 +3,6 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#include <cerrno>
-
 #include "util/error.h"
 #include "util/file_io.h"
 #include "util/secure_wipe.h"
@@ -20,16 +18,12 @@ std::optional<std::string> load_redis_password_file(const std::string& path,
         open_regular_file(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, &st, error);
     if (!file) return std::nullopt;
     if (!check_secret_file_access(path, st, "a state store password", error)) return std::nullopt;
-    // A fixed buffer one byte larger than allowed (a file that grew since fstat shows), never
-    // reallocated: it holds the password.
-    std::string content(kMaxRedisPasswordBytes + 2, '\0');
+    // Room for the password, a CR LF line end and one byte more (a longer file shows).
+    std::string content;
     WipeOnExit wipe_content(content);
-    std::size_t got = 0;
-    if (!read_fully(file.get(), content.data(), content.size(), &got)) {
-        set_errno_error(error, path + ": cannot read", errno);
+    if (!read_secret(file.get(), path, kMaxRedisPasswordBytes + 2, &content, error))
         return std::nullopt;
-    }
-    std::string_view text(content.data(), got);
+    std::string_view text(content);
     if (!text.empty() && text.back() == '\n') text.remove_suffix(1);
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
     if (text.empty()) {

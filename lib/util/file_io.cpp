@@ -40,6 +40,16 @@ bool check_secret_file_access(const std::string& path, const struct stat& st, co
                                 path);
 }
 
+bool read_secret(int fd, const std::string& path, std::size_t max_bytes, std::string* buffer,
+                 std::string* error) {
+    buffer->assign(max_bytes + 1, '\0');
+    std::size_t got = 0;
+    if (!read_fully(fd, buffer->data(), buffer->size(), &got))
+        return set_errno_error(error, path + ": cannot read", errno);
+    buffer->resize(got);  // shrinking keeps the allocation
+    return true;
+}
+
 UniqueFd open_regular_file(const std::string& path, int flags, struct stat* st,
                            std::string* error) {
     UniqueFd fd(::open(path.c_str(), flags));

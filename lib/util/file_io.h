@@ -28,6 +28,13 @@ UniqueFd open_regular_file(const std::string& path, int flags, struct stat* st, 
 bool check_secret_file_access(const std::string& path, const struct stat& st, const char* what,
                               std::string* error);
 
+// Reads a secret of at most `max_bytes` from fd into *buffer, which the caller wipes (a
+// WipeOnExit made before the call). The buffer is sized once to max_bytes + 1 (so that a file
+// that grew since fstat is noticed: more than max_bytes were read) and never reallocated, so
+// no copy of the secret is left in freed memory; on return it holds what was read.
+bool read_secret(int fd, const std::string& path, std::size_t max_bytes, std::string* buffer,
+                 std::string* error);
+
 // Reads until `size` bytes are in `buffer` or the file ends; *got is the count. False (errno
 // set) when a read fails; EINTR is retried.
 bool read_fully(int fd, char* buffer, std::size_t size, std::size_t* got);
