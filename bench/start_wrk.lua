@@ -18,7 +18,7 @@ function setup(thread)
 end
 
 local counter = 0
-invalid_count, locked_count, other_count = 0, 0, 0
+invalid_count, locked_count, other_count, other_sample = 0, 0, 0, nil
 
 function request()
     local user = (offset + id + step * counter) % users
@@ -36,15 +36,18 @@ function response(status, headers, body)
         locked_count = locked_count + 1
     else
         other_count = other_count + 1
+        if other_count == 1 then other_sample = status .. " " .. (body or "") end
     end
 end
 
 function done(summary, latency, requests)
-    local invalid, locked, other = 0, 0, 0
+    local invalid, locked, other, sample = 0, 0, 0, nil
     for _, thread in ipairs(threads) do
         invalid = invalid + thread:get("invalid_count")
         locked = locked + thread:get("locked_count")
         other = other + thread:get("other_count")
+        sample = sample or thread:get("other_sample")
     end
     io.write(string.format("answers: invalid_otp %d, locked %d, other %d\n", invalid, locked, other))
+    if sample then io.write("first other answer: " .. sample .. "\n") end
 end

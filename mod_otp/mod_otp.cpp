@@ -11,6 +11,7 @@
 #include "mod_otp/lifecycle/lifecycle_hooks.h"
 #include "mod_otp/login/login_flow.h"
 #include "mod_otp/pipes/server_pipes.h"
+#include "mod_otp/store/redis_store_setup.h"
 #include "mod_otp/twoway/twoway_handler.h"
 
 namespace {
@@ -22,6 +23,7 @@ void otp_register_hooks(apr_pool_t* p) {
     // Runs for `apachectl configtest` too: pipe names and combinations fail it with file:line.
     ap_hook_check_config(otp_pipes_check_config, nullptr, nullptr, APR_HOOK_MIDDLE);
     ap_hook_check_config(otp_api_check_config, nullptr, nullptr, APR_HOOK_MIDDLE);
+    ap_hook_check_config(otp_redis_check_config, nullptr, nullptr, APR_HOOK_MIDDLE);
     ap_register_auth_provider(p, AUTHN_PROVIDER_GROUP, "otp", AUTHN_PROVIDER_VERSION,
                               &otp_authn_provider, AP_AUTH_INTERNAL_PER_CONF);
     ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "otp", AUTHZ_PROVIDER_VERSION,

@@ -1,6 +1,7 @@
 #include "login/login_limits.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "crypto/digest.h"
 #include "util/base64url.h"
@@ -57,7 +58,7 @@ std::int64_t seconds_until(const std::string& expiry, std::int64_t now, std::int
 }  // namespace
 
 SendAdmission LoginLimits::admit_send(const LoginAttempt* attempt, std::string_view user,
-                                     std::string_view address, std::int64_t now) {
+                                      std::string_view address, std::int64_t now) {
     SendAdmission result;
     const std::string user_id = user_key(user);
     if (policy_.lockout) {
@@ -127,9 +128,9 @@ SendAdmission LoginLimits::admit_send(const LoginAttempt* attempt, std::string_v
     const bool read = store_.get(wait_key, &made) == StoreStatus::ok;
     auto since = read ? parse_decimal<std::int64_t>(made) : std::nullopt;
     result.verdict = SendAdmission::Verdict::too_soon;
-    result.retry_after = since ? std::clamp<std::int64_t>(*since + kResendInterval - now, 1,
-                                                          kResendInterval)
-                               : kResendInterval;
+    result.retry_after =
+        since ? std::clamp<std::int64_t>(*since + kResendInterval - now, 1, kResendInterval)
+              : kResendInterval;
     return result;
 }
 
@@ -138,65 +139,76 @@ Admission LoginLimits::admit(const LoginAttempt* attempt, std::string_view user,
     Admission result;
     result.now = now;
     const std::string user_id = user_key(user);
+    // One atomic step of the store (StateStore::count_guess), in this order:
+    //  - a locked user is answered "locked" before anything is counted, and a ban that is over
+    //    is reported once (its notice taken);
+    //  - the client address (where an address limit applies), blocked by its lock;
+    //  - the attempt's retries (kept when a later counter refuses: the attempt was used);
+    //  - the user's guesses, blocked by the user's lock in the same step as the count (the
+    //    lock read first may be stale).
+    // A counter above its limit refuses the guess without comparing it. The guess is given
+    // back to the address and the user then: it was never compared, and kept it would outlive
+    // the guesses in flight (30 parallel replays of one valid code, each given back once
+    // compared, would leave the user refused for the window with no lock and no lockout
+    // event). The guesses in flight keep their counts, so no interleaving compares more than
+    // the limit; a counter that holds a lock in place (take_lock, in_counter) stays at or
+    // above the limit.
+    GuessCountRequest request;
     if (policy_.lockout) {
-        // A locked user is answered "locked" before anything is counted.
-        std::string until;
-        StoreStatus lock = store_.get(record_key(user_id, "lock"), &until);
-        if (lock == StoreStatus::error) return result;
-        if (lock == StoreStatus::ok) {
-            result.verdict = GateVerdict::locked;
-            result.retry_after = seconds_until(until, now, policy_.lockout_ban);
-            return result;
-        }
-        // The ban is over: report the unlock once.
-        StoreStatus notice = store_.remove(record_key(user_id, "locked-notice"));
-        if (notice == StoreStatus::error) return result;
-        result.user_unlocked = notice == StoreStatus::ok;
+        request.lock = record_key(user_id, "lock");
+        request.notice = record_key(user_id, "locked-notice");
     }
-    if (!address.empty() && policy_.address_lockout) {
+    std::size_t address_index = SIZE_MAX, attempt_index = SIZE_MAX, user_index = SIZE_MAX;
+    const bool address_counted = !address.empty() && policy_.address_lockout;
+    if (address_counted) {
         const std::string address_id = address_key(address);
-        GuardedCount count =
-            store_.increment_unless(record_key(address_id, "addr-guesses"), policy_.address_window,
-                                    record_key(address_id, "addr-lock"));
-        if (count.status == GuardedCount::Status::error) return result;
-        if (count.status == GuardedCount::Status::blocked ||
-            count.count > static_cast<std::int64_t>(policy_.address_failures)) {
-            result.verdict = GateVerdict::address_locked;
-            result.retry_after = count.status == GuardedCount::Status::blocked
-                                     ? seconds_until(count.blocker, now, policy_.address_ban)
-                                     : policy_.address_ban;
-            return result;
-        }
-        result.address_guesses = count.count;
+        address_index = request.counters.size();
+        request.counters.push_back({record_key(address_id, "addr-guesses"), policy_.address_window,
+                                    static_cast<std::int64_t>(policy_.address_failures),
+                                    record_key(address_id, "addr-lock"), true});
     }
     if (attempt) {
-        auto tries = store_.increment(tries_key(attempt->id), attempt_counter_ttl(*attempt, now));
-        if (!tries) return result;
-        result.attempt_tries = *tries;
-        if (*tries > static_cast<std::int64_t>(policy_.allowed_retry)) {
-            result.verdict = GateVerdict::retries_exhausted;
-            return result;
-        }
+        attempt_index = request.counters.size();
+        request.counters.push_back({tries_key(attempt->id), attempt_counter_ttl(*attempt, now),
+                                    static_cast<std::int64_t>(policy_.allowed_retry), "", false});
     }
     if (policy_.lockout) {
-        // Counted only while no lock exists, in one step: the lock read above may be stale.
-        GuardedCount guesses = store_.increment_unless(
-            record_key(user_id, "guesses"), policy_.lockout_window, record_key(user_id, "lock"));
-        if (guesses.status == GuardedCount::Status::error) return result;
-        if (guesses.status == GuardedCount::Status::blocked) {
-            result.verdict = GateVerdict::locked;
-            result.retry_after = seconds_until(guesses.blocker, now, policy_.lockout_ban);
-            return result;
-        }
-        result.user_guesses = guesses.count;
-        if (guesses.count > static_cast<std::int64_t>(policy_.lockout_failures)) {
-            // More parallel guesses than the lockout allows: refuse them without comparing.
-            result.verdict = GateVerdict::locked;
-            result.retry_after = policy_.lockout_ban;
-            return result;
-        }
+        user_index = request.counters.size();
+        request.counters.push_back({record_key(user_id, "guesses"), policy_.lockout_window,
+                                    static_cast<std::int64_t>(policy_.lockout_failures),
+                                    record_key(user_id, "lock"), true});
     }
-    result.verdict = GateVerdict::proceed;
+
+    const GuessCountAnswer answer = store_.count_guess(request);
+    result.user_unlocked = answer.notice_removed;
+    using Status = GuessCountAnswer::Status;
+    if (answer.status == Status::error) return result;
+    if (answer.status == Status::locked) {
+        result.verdict = GateVerdict::locked;
+        result.retry_after = seconds_until(answer.blocker, now, policy_.lockout_ban);
+        return result;
+    }
+    if (attempt_index < answer.counts.size()) result.attempt_tries = answer.counts[attempt_index];
+    if (answer.status == Status::counted) {
+        if (address_index < answer.counts.size())
+            result.address_guesses = answer.counts[address_index];
+        if (user_index < answer.counts.size()) result.user_guesses = answer.counts[user_index];
+        result.verdict = GateVerdict::proceed;
+        return result;
+    }
+    // Refused at one counter (blocked by its lock, or above its limit).
+    const bool blocked = answer.status == Status::blocked;
+    if (answer.stopped_at == address_index) {
+        result.verdict = GateVerdict::address_locked;
+        result.retry_after =
+            blocked ? seconds_until(answer.blocker, now, policy_.address_ban) : policy_.address_ban;
+    } else if (answer.stopped_at == attempt_index) {
+        result.verdict = GateVerdict::retries_exhausted;
+    } else {
+        result.verdict = GateVerdict::locked;
+        result.retry_after =
+            blocked ? seconds_until(answer.blocker, now, policy_.lockout_ban) : policy_.lockout_ban;
+    }
     return result;
 }
 

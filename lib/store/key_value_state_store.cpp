@@ -110,12 +110,14 @@ std::optional<bool> KeyValueStateStore::advance(std::string_view key, std::uint6
     Record record;
     StoreStatus status = checked_load(k, &record);
     if (status == StoreStatus::ok) {
-        auto current = parse_decimal<std::int64_t>(record.value);
+        // Unsigned, as stored: a time step or counter above INT64_MAX must not make every
+        // later advance of the record an error.
+        auto current = parse_decimal<std::uint64_t>(record.value);
         if (!current) {
             note(StoreStatus::error);
             return std::nullopt;
         }
-        if (*current >= 0 && static_cast<std::uint64_t>(*current) >= value) return false;
+        if (*current >= value) return false;
     } else if (status != StoreStatus::not_found) {
         return std::nullopt;
     }

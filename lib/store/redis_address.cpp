@@ -11,14 +11,15 @@ constexpr std::string_view kTcpScheme = "redis://";
 constexpr std::string_view kUnixScheme = "redis+unix://";
 constexpr std::string_view kSentinelScheme = "redis-sentinel://";
 
+// Refusals never quote the address: what it holds where a host, port or number belongs may be
+// a password (redis://h:6379/0?password=...), and configtest output and the error log must
+// not repeat it.
 bool fail(std::string* error, std::string message) {
     if (error) *error = std::move(message);
     return false;
 }
 
-bool host_char_ok(char c) {
-    return is_ascii_alnum(c) || c == '-' || c == '.' || c == '_';
-}
+bool host_char_ok(char c) { return is_ascii_alnum(c) || c == '-' || c == '.' || c == '_'; }
 
 // HOST[:PORT] or [IPV6][:PORT].
 bool parse_endpoint(std::string_view text, int default_port, RedisEndpoint* out,
@@ -27,18 +28,16 @@ bool parse_endpoint(std::string_view text, int default_port, RedisEndpoint* out,
     std::string_view port;
     if (starts_with(text, "[")) {
         const auto close = text.find(']');
-        if (close == std::string_view::npos)
-            return fail(error, "'" + std::string(text) + "': no ']' after an IPv6 address");
+        if (close == std::string_view::npos) return fail(error, "no ']' after an IPv6 address");
         host = text.substr(1, close - 1);
         std::string_view rest = text.substr(close + 1);
         if (!rest.empty()) {
-            if (rest[0] != ':')
-                return fail(error, "'" + std::string(text) + "': expected ':PORT' after ']'");
+            if (rest[0] != ':') return fail(error, "expected ':PORT' after an IPv6 address's ']'");
             port = rest.substr(1);
         }
         for (char c : host)
             if (!(is_ascii_alnum(c) || c == ':' || c == '.'))
-                return fail(error, "'" + std::string(host) + "' is no IPv6 address");
+                return fail(error, "the host in [brackets] is no IPv6 address");
     } else {
         const auto colon = text.rfind(':');
         if (colon != std::string_view::npos) {
@@ -47,27 +46,27 @@ bool parse_endpoint(std::string_view text, int default_port, RedisEndpoint* out,
         }
         for (char c : host)
             if (!host_char_ok(c))
-                return fail(error, "'" + std::string(host) +
-                                       "' is no host name or address (IPv6 goes in [brackets])");
+                return fail(error,
+                            "the host is no host name or address (letters, digits, '-', '.', "
+                            "'_'; IPv6 goes in [brackets])");
     }
-    if (host.empty()) return fail(error, "'" + std::string(text) + "': no host");
+    if (host.empty()) return fail(error, "no host before the port");
     out->host = std::string(host);
     out->port = default_port;
     if (!port.empty() || text.back() == ':') {
         const auto number = parse_decimal<int>(port);
         if (!number || *number < 1 || *number > 65535)
-            return fail(error, "'" + std::string(port) + "' is no port (1-65535)");
+            return fail(error, "the port is no number from 1 to 65535");
         out->port = *number;
     }
     return true;
 }
 
 bool parse_db(std::string_view text, int* db, std::string* error) {
-    const auto number = parse_decimal<int>(text);
-    if (!number || *number < 0 || *number > kRedisMaxDb)
-        return fail(error, "'" + std::string(text) + "' is no database number (0-" +
-                               std::to_string(kRedisMaxDb) + ")");
-    *db = *number;
+    const auto number = parse_decimal<unsigned>(text);  // digits only: no "-0"
+    if (!number || *number > static_cast<unsigned>(kRedisMaxDb))
+        return fail(error, "the database number is not one of 0 to " + std::to_string(kRedisMaxDb));
+    *db = static_cast<int>(*number);
     return true;
 }
 
@@ -87,7 +86,7 @@ bool parse_unix(std::string_view rest, RedisAddress* out, std::string* error) {
         path = rest.substr(0, query);
         const std::string_view option = rest.substr(query + 1);
         if (!starts_with(option, "db="))
-            return fail(error, "'?" + std::string(option) + "': the only option is ?db=N");
+            return fail(error, "the only option after the socket path is ?db=N");
         if (!parse_db(option.substr(3), &out->db, error)) return false;
     }
     if (path.empty() || path[0] != '/')
@@ -112,8 +111,7 @@ bool parse_sentinel(std::string_view rest, RedisAddress* out, std::string* error
     }
     for (char c : name)
         if (!host_char_ok(c))
-            return fail(error, "'" + std::string(name) +
-                                   "' is no master name (letters, digits, '-', '.', '_')");
+            return fail(error, "the master name may hold letters, digits, '-', '.', '_'");
     if (name.empty()) return fail(error, "no master name after the sentinels");
     out->master_name = std::string(name);
     while (!hosts.empty()) {
@@ -166,6 +164,14 @@ bool is_redis_address(std::string_view spec) {
 std::optional<RedisAddress> parse_redis_address(std::string_view spec, std::string* error) {
     RedisAddress address;
     bool ok = false;
+    // redis://:secret@host names a password: refused without quoting the address, so the
+    // secret is not repeated in configtest output or the error log.
+    if (!starts_with(spec, kUnixScheme) && spec.find('@') != std::string_view::npos) {
+        fail(error,
+             "a password does not go in the address (it would be in httpd.conf and "
+             "its logs): put it in the file OTPStateStorePasswordFile names");
+        return std::nullopt;
+    }
     if (starts_with(spec, kTcpScheme))
         ok = parse_tcp(spec.substr(kTcpScheme.size()), &address, error);
     else if (starts_with(spec, kUnixScheme))

@@ -2,6 +2,9 @@
 
 #include <fcntl.h>
 #include <hiredis/hiredis.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/time.h>
 
 #include <algorithm>
@@ -16,6 +19,41 @@ timeval to_timeval(std::chrono::milliseconds ms) {
     tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
     return tv;
 }
+
+// Keeps a write to a connection the server closed from raising SIGPIPE in this thread while
+// hiredis writes (it uses write(), with no MSG_NOSIGNAL): the write fails with EPIPE and the
+// operation fails closed instead of killing the process. httpd ignores SIGPIPE, then this is
+// one sigaction() query; lib/ does not count on it (as exec/program_runner does not).
+class SigpipeBlock {
+public:
+    SigpipeBlock() {
+        struct sigaction current {};
+        if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_IGN) return;
+        sigemptyset(&pipe_);
+        sigaddset(&pipe_, SIGPIPE);
+        sigset_t pending;
+        was_pending_ = ::sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1;
+        active_ = ::pthread_sigmask(SIG_BLOCK, &pipe_, &old_) == 0;
+    }
+    ~SigpipeBlock() {
+        if (!active_) return;
+        // A SIGPIPE this block caused is taken, so unblocking does not deliver it.
+        sigset_t pending;
+        if (!was_pending_ && ::sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1) {
+            const timespec zero{0, 0};
+            ::sigtimedwait(&pipe_, nullptr, &zero);
+        }
+        ::pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+    }
+    SigpipeBlock(const SigpipeBlock&) = delete;
+    SigpipeBlock& operator=(const SigpipeBlock&) = delete;
+
+private:
+    sigset_t pipe_{};
+    sigset_t old_{};
+    bool was_pending_ = false;
+    bool active_ = false;
+};
 
 }  // namespace
 
@@ -110,6 +148,13 @@ bool RedisConnection::arm(const Deadline& deadline) {
     return true;
 }
 
+bool RedisConnection::peer_closed() const {
+    struct pollfd idle = {context_->fd, POLLIN, 0};
+    const int ready = ::poll(&idle, 1, 0);
+    // Readable (EOF, an error, or bytes nobody asked for), hung up, or poll itself failed.
+    return ready != 0;
+}
+
 RedisReply RedisConnection::command(std::initializer_list<std::string_view> argv,
                                     const Deadline& deadline, std::string* error) {
     return command(std::vector<std::string_view>(argv), deadline, error);
@@ -136,8 +181,9 @@ RedisReply RedisConnection::command(const std::vector<std::string_view>& argv,
         lengths.push_back(arg.size());
     }
     errno = 0;
-    void* reply = redisCommandArgv(context_, static_cast<int>(args.size()), args.data(),
-                                   lengths.data());
+    const SigpipeBlock no_sigpipe;
+    void* reply =
+        redisCommandArgv(context_, static_cast<int>(args.size()), args.data(), lengths.data());
     if (!reply || context_->err) {
         const int saved = errno;
         broken_ = true;

@@ -81,6 +81,12 @@ public:
     RedisReply command(const std::vector<std::string_view>& argv, const Deadline& deadline,
                        std::string* error);
 
+    // Whether the server closed this idle connection (a restart, a failover, its idle
+    // timeout): Redis sends nothing unasked, so anything readable on an idle socket means
+    // the connection is over. One poll(), no waiting; a connection that stayed idle in the
+    // pool is checked before it is lent, so a restart costs no request its answer.
+    bool peer_closed() const;
+
     bool broken() const { return broken_; }
     // The last failure was a timeout (a hung or overloaded server), not a refusal or a reset.
     bool timed_out() const { return timed_out_; }

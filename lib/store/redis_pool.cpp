@@ -41,8 +41,8 @@ RedisPool::Lease::~Lease() {
 
 void RedisPool::Lease::master_moved() {
     if (!pool_ || !connection_) return;
-    const std::string why = "redis " + connection_->endpoint().describe() +
-                            ": READONLY (no longer the master)";
+    const std::string why =
+        "redis " + connection_->endpoint().describe() + ": READONLY (no longer the master)";
     RedisPool* pool = pool_;
     pool_ = nullptr;
     connection_.reset();
@@ -62,17 +62,21 @@ void RedisPool::drop_if_forked() {
     owner_ = self;
 }
 
-std::optional<RedisPool::Lease> RedisPool::acquire(const Deadline& deadline,
-                                                   std::string* error) {
+std::optional<RedisPool::Lease> RedisPool::acquire(const Deadline& deadline, std::string* error) {
+    if (settings_.address.kind == RedisAddress::Kind::sentinel) recheck_master(deadline);
     std::uint64_t epoch = 0;
+    std::vector<std::unique_ptr<RedisConnection>> closed;  // closed after the lock is released
     {
         std::unique_lock<std::mutex> lock(mutex_);
         drop_if_forked();
         for (;;) {
-            if (!idle_.empty()) {
+            while (!idle_.empty()) {
                 std::unique_ptr<RedisConnection> connection = std::move(idle_.back());
                 idle_.pop_back();
-                return Lease(this, std::move(connection), epoch_);
+                if (!connection->peer_closed()) return Lease(this, std::move(connection), epoch_);
+                // Closed by the server while idle (a restart): a fresh one takes its place.
+                closed.push_back(std::move(connection));
+                --open_;
             }
             const auto now = std::chrono::steady_clock::now();
             if (now < retry_after_) {
@@ -85,7 +89,8 @@ std::optional<RedisPool::Lease> RedisPool::acquire(const Deadline& deadline,
             if (open_ < settings_.max_connections) break;
             const auto left = deadline.remaining();
             if (left.count() <= 0 || returned_.wait_for(lock, left) == std::cv_status::timeout) {
-                *error = "all " + std::to_string(settings_.max_connections) +
+                *error = settings_.address.describe() + ": all " +
+                         std::to_string(settings_.max_connections) +
                          " connections of this process stayed busy for the whole timeout";
                 return std::nullopt;
             }
@@ -147,13 +152,44 @@ void RedisPool::lost(const std::string& why, bool back_off) {
     if (first) log(RedisLogLevel::error, "state store unavailable: " + why);
 }
 
-std::unique_ptr<RedisConnection> RedisPool::connect(const Deadline& deadline,
-                                                    std::string* error) {
+std::unique_ptr<RedisConnection> RedisPool::connect(const Deadline& deadline, std::string* error) {
     const std::optional<RedisEndpoint> endpoint = master(deadline, error);
     if (!endpoint) return nullptr;
     std::unique_ptr<RedisConnection> connection = RedisConnection::open(*endpoint, deadline, error);
     if (!connection || !set_up(*connection, deadline, error)) return nullptr;
     return connection;
+}
+
+void RedisPool::recheck_master(const Deadline& deadline) {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        const auto now = std::chrono::steady_clock::now();
+        if (!master_ || rechecking_ || now - master_checked_ < kMasterRecheck) return;
+        rechecking_ = true;
+        master_checked_ = now;
+    }
+    // At most half of this operation's time: the operation itself still gets its share.
+    std::string why;
+    const std::optional<RedisEndpoint> found =
+        ask_sentinels(deadline.capped(deadline.remaining() / 2), &why);
+    std::vector<std::unique_ptr<RedisConnection>> retired;
+    bool moved = false;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        rechecking_ = false;
+        // No answer keeps the master we know: the sentinels may be down while it is not.
+        if (found && master_ && !(*master_ == *found)) {
+            moved = true;
+            master_ = found;
+            ++epoch_;  // connections lent out now are closed when they come back
+            open_ -= std::min(open_, idle_.size());
+            retired.swap(idle_);
+        }
+    }
+    if (moved)
+        log(RedisLogLevel::notice, "state store: the sentinels name " + found->describe() +
+                                       " as master '" + settings_.address.master_name +
+                                       "' now; connections to the old master closed");
 }
 
 std::optional<RedisEndpoint> RedisPool::master(const Deadline& deadline, std::string* error) {
@@ -169,6 +205,7 @@ std::optional<RedisEndpoint> RedisPool::master(const Deadline& deadline, std::st
         std::lock_guard<std::mutex> lock(mutex_);
         changed = !master_ || !(*master_ == *found);
         master_ = found;
+        master_checked_ = std::chrono::steady_clock::now();
     }
     if (changed)
         log(RedisLogLevel::notice, "state store: the sentinels name " + found->describe() +
@@ -195,8 +232,7 @@ std::optional<RedisEndpoint> RedisPool::ask_sentinels(const Deadline& deadline,
         RedisReply reply;
         if (sentinel)
             reply = sentinel->command(
-                {"SENTINEL", "get-master-addr-by-name", settings_.address.master_name}, step,
-                &why);
+                {"SENTINEL", "get-master-addr-by-name", settings_.address.master_name}, step, &why);
         if (reply && reply.is_array() && reply.elements() == 2) {
             const std::string_view host = RedisReply::element_text(reply.element(0));
             const auto port = parse_decimal<int>(RedisReply::element_text(reply.element(1)));
@@ -221,14 +257,29 @@ std::optional<RedisEndpoint> RedisPool::ask_sentinels(const Deadline& deadline,
     return std::nullopt;
 }
 
-bool RedisPool::set_up(RedisConnection& connection, const Deadline& deadline,
-                       std::string* error) {
+bool RedisPool::set_up(RedisConnection& connection, const Deadline& deadline, std::string* error) {
     const std::string where = "redis " + connection.endpoint().describe() + ": ";
     if (!settings_.password.empty()) {
         RedisReply reply = connection.command({"AUTH", settings_.password}, deadline, error);
         if (!reply) return false;
         if (reply.is_error()) {
             *error = where + "AUTH refused (check OTPStateStorePasswordFile): " +
+                     quoted_reply(reply.text());
+            return false;
+        }
+    }
+    if (settings_.password.empty()) {
+        // A server that wants a password says so to a PING (NOAUTH): found here, the log names
+        // the fix, not a later command's "Protocol error" (Redis 7 closes an unauthenticated
+        // connection that sends a command of more than 10 arguments, as admission does).
+        RedisReply reply = connection.command({"PING"}, deadline, error);
+        if (!reply) return false;
+        if (reply.is_error()) {
+            const bool wants_password = reply.text().substr(0, 6) == "NOAUTH";
+            *error = where +
+                     (wants_password ? "the server wants a password (AUTH): set "
+                                       "OTPStateStorePasswordFile: "
+                                     : "PING refused: ") +
                      quoted_reply(reply.text());
             return false;
         }

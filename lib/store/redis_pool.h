@@ -8,6 +8,8 @@
 // (ROLE), and asks again after any connection failure or a READONLY reply.
 #pragma once
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -19,8 +21,6 @@
 #include <string>
 #include <vector>
 
-#include <sys/types.h>
-
 #include "store/redis_address.h"
 #include "store/redis_connection.h"
 
@@ -28,8 +28,8 @@ namespace otp {
 
 struct RedisSettings {
     RedisAddress address;
-    std::string password;   // AUTH, when not empty (OTPStateStorePasswordFile)
-    std::string prefix = "otp:";  // OTPStateStorePrefix: put before every key
+    std::string password;                    // AUTH, when not empty (OTPStateStorePasswordFile)
+    std::string prefix = "otp:";             // OTPStateStorePrefix: put before every key
     std::chrono::milliseconds timeout{250};  // OTPStateStoreTimeout: one operation, all steps
     std::size_t max_connections = 16;        // per process
 };
@@ -40,6 +40,10 @@ class RedisPool {
 public:
     static constexpr std::chrono::milliseconds kFirstBackoff{100};
     static constexpr std::chrono::milliseconds kMaxBackoff{2000};
+    // Sentinel: how often a process asks the sentinels again whether the master it writes
+    // to is still the master. A failover by a partition leaves the old master writable until
+    // it hears of the new one; connections to it are dropped at the next check.
+    static constexpr std::chrono::milliseconds kMasterRecheck{1000};
 
     // `log` receives the pool's own events (connected, lost, failover followed); never a
     // password, a key or a value. It may be called from any thread.
@@ -83,6 +87,9 @@ private:
     std::optional<RedisEndpoint> master(const Deadline& deadline, std::string* error);
     std::optional<RedisEndpoint> ask_sentinels(const Deadline& deadline, std::string* error);
     bool set_up(RedisConnection& connection, const Deadline& deadline, std::string* error);
+    // Sentinel: asks again for the master when the last answer is older than kMasterRecheck
+    // (one thread at a time); a different answer retires every connection made so far.
+    void recheck_master(const Deadline& deadline);
     void give_back(std::unique_ptr<RedisConnection> connection, std::uint64_t epoch);
     // A failure of the server, not of one command: close the idle connections, forget the
     // master (Sentinel), and wait before connecting again.
@@ -104,9 +111,11 @@ private:
     std::chrono::steady_clock::time_point retry_after_{};
     std::chrono::milliseconds backoff_{0};
     std::string last_failure_;
-    bool was_lost_ = false;  // for a "connected again" notice
-    std::optional<RedisEndpoint> master_;  // Sentinel: the master the sentinels named
+    bool was_lost_ = false;                      // for a "connected again" notice
+    std::optional<RedisEndpoint> master_;        // Sentinel: the master the sentinels named
     std::atomic<std::size_t> next_sentinel_{0};  // Sentinel: the one to ask first
+    std::chrono::steady_clock::time_point master_checked_{};  // Sentinel: when master_ was asked
+    bool rechecking_ = false;  // Sentinel: a thread is asking the sentinels again
 };
 
 }  // namespace otp

@@ -6,31 +6,82 @@
 namespace otp {
 namespace {
 
-RedisScript make(const char* name, const char* body) {
-    return RedisScript{name, body, hex_encode(sha1(body))};
+RedisScript make(const char* name, std::string body) {
+    std::string digest = hex_encode(sha1(body));
+    return RedisScript{name, std::move(body), std::move(digest)};
 }
 
-// A counter that exists without an expiry was just created by INCR (or by nobody we know):
-// it gets the ttl; an existing one keeps the expiry it had, as KeyValueStateStore does.
+// One copy of "give a guess back" for the scripts that do: never below 0 (also for a value
+// that somehow is below already), a missing counter stays missing, and KEEPTTL keeps the
+// window the counter was counted in.
+constexpr const char* kDecrementFunction = R"lua(
+local function decrement(key)
+  if redis.call('EXISTS', key) == 0 then return 0 end
+  local n = redis.call('DECR', key)
+  if n < 0 then redis.call('SET', key, '0', 'KEEPTTL') return 0 end
+  return n
+end
+)lua";
+
+// One copy of "count": a new counter (no expiry yet) gets the ttl; an existing one keeps its.
+constexpr const char* kIncrementFunction = R"lua(
+local function increment(key, ttl)
+  local n = redis.call('INCR', key)
+  if redis.call('PTTL', key) < 0 then redis.call('EXPIRE', key, ttl) end
+  return n
+end
+)lua";
+
 constexpr const char* kIncrement = R"lua(
-local n = redis.call('INCR', KEYS[1])
-if redis.call('PTTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return n
+return increment(KEYS[1], ARGV[1])
 )lua";
 
 constexpr const char* kDecrement = R"lua(
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local n = redis.call('DECR', KEYS[1])
-if n < 0 then redis.call('INCR', KEYS[1]) return 0 end
-return n
+return decrement(KEYS[1])
 )lua";
 
 constexpr const char* kIncrementUnless = R"lua(
 local blocker = redis.call('GET', KEYS[2])
 if blocker then return {0, blocker} end
-local n = redis.call('INCR', KEYS[1])
-if redis.call('PTTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return {1, n}
+return {1, increment(KEYS[1], ARGV[1])}
+)lua";
+
+// StateStore::count_guess in one step (see its default in store/state_store.cpp).
+constexpr const char* kCountGuess = R"lua(
+local function give_back(last)
+  for j = 1, last do
+    if ARGV[2 + (j - 1) * 4 + 3] == '1' then decrement(KEYS[2 + (j - 1) * 2 + 1]) end
+  end
+end
+if ARGV[1] == '1' then
+  local until_ = redis.call('GET', KEYS[1])
+  if until_ then return {1, 0, until_, 0} end
+end
+local removed = 0
+if ARGV[2] == '1' then removed = redis.call('DEL', KEYS[2]) end
+local answer = {0, 0, '', removed}
+local counters = (#KEYS - 2) / 2
+for i = 1, counters do
+  local key, blocker = KEYS[2 + (i - 1) * 2 + 1], KEYS[2 + (i - 1) * 2 + 2]
+  local ttl, limit = ARGV[2 + (i - 1) * 4 + 1], tonumber(ARGV[2 + (i - 1) * 4 + 2])
+  -- The user's lock, checked above in this same atomic step, need not be read again.
+  if ARGV[2 + (i - 1) * 4 + 4] == '1' and not (ARGV[1] == '1' and blocker == KEYS[1]) then
+    local value = redis.call('GET', blocker)
+    if value then
+      give_back(i - 1)
+      answer[1], answer[2], answer[3] = 2, i - 1, value
+      return answer
+    end
+  end
+  local n = increment(key, ttl)
+  answer[#answer + 1] = n
+  if n > limit then
+    give_back(i)
+    answer[1], answer[2] = 3, i - 1
+    return answer
+  end
+end
+return answer
 )lua";
 
 constexpr const char* kAdvance = R"lua(
@@ -55,15 +106,18 @@ return 1
 }  // namespace
 
 const RedisScript& redis_increment_script() {
-    static const RedisScript script = make("increment", kIncrement);
+    static const RedisScript script =
+        make("increment", std::string(kIncrementFunction) + kIncrement);
     return script;
 }
 const RedisScript& redis_decrement_script() {
-    static const RedisScript script = make("decrement", kDecrement);
+    static const RedisScript script =
+        make("decrement", std::string(kDecrementFunction) + kDecrement);
     return script;
 }
 const RedisScript& redis_increment_unless_script() {
-    static const RedisScript script = make("increment_unless", kIncrementUnless);
+    static const RedisScript script =
+        make("increment_unless", std::string(kIncrementFunction) + kIncrementUnless);
     return script;
 }
 const RedisScript& redis_advance_script() {
@@ -72,6 +126,12 @@ const RedisScript& redis_advance_script() {
 }
 const RedisScript& redis_compare_and_set_script() {
     static const RedisScript script = make("compare_and_set", kCompareAndSet);
+    return script;
+}
+
+const RedisScript& redis_count_guess_script() {
+    static const RedisScript script =
+        make("count_guess", std::string(kIncrementFunction) + kDecrementFunction + kCountGuess);
     return script;
 }
 

@@ -10,7 +10,7 @@ namespace otp {
 
 struct RedisScript {
     const char* name;  // for error messages
-    const char* body;
+    std::string body;
     std::string sha1;  // lower-case hex, as EVALSHA wants it
 };
 
@@ -25,5 +25,11 @@ const RedisScript& redis_increment_unless_script();
 const RedisScript& redis_advance_script();
 // KEYS[1]; ARGV[1] expected, ARGV[2] desired, ARGV[3] ttl. 1 replaced, 0 differs, -1 missing.
 const RedisScript& redis_compare_and_set_script();
+// StateStore::count_guess. KEYS[1] lock, KEYS[2] notice, then per counter its key and its
+// blocker; ARGV[1] "1" when there is a lock, ARGV[2] "1" when there is a notice, then per
+// counter: ttl, limit, give back ("1"/"0"), has a blocker ("1"/"0"). The answer:
+// {status (0 counted, 1 locked, 2 blocked, 3 over limit), stopped at (0-based), blocker value
+// or "", notice removed (0/1), count...}.
+const RedisScript& redis_count_guess_script();
 
 }  // namespace otp

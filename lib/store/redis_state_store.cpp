@@ -35,7 +35,26 @@ RedisReply RedisStateStore::run(const std::vector<std::string_view>& argv) {
 
 RedisReply RedisStateStore::exchange(std::vector<std::string_view>& argv,
                                      const RedisScript* script) {
-    const Deadline deadline(pool_.settings().timeout);
+    // OTPStateStoreTimeout bounds what one request (this handle) waits for the store in all,
+    // not each operation: a hung Redis refuses a request within the timeout, however many
+    // operations it makes. Time spent elsewhere (a pipe running) does not count.
+    const auto budget =
+        pool_.settings().timeout - std::chrono::ceil<std::chrono::milliseconds>(waited_);
+    if (budget.count() <= 0) {
+        failed("redis " + pool_.settings().address.describe() +
+               ": this request has waited OTPStateStoreTimeout for the store already");
+        return {};
+    }
+    const auto started = std::chrono::steady_clock::now();
+    struct Waited {
+        std::chrono::microseconds& total;
+        std::chrono::steady_clock::time_point since;
+        ~Waited() {
+            total += std::chrono::duration_cast<std::chrono::microseconds>(
+                std::chrono::steady_clock::now() - since);
+        }
+    } waited{waited_, started};
+    const Deadline deadline(budget);
     std::string error;
     std::optional<RedisPool::Lease> lease = pool_.acquire(deadline, &error);
     if (!lease) {
@@ -72,8 +91,8 @@ RedisReply RedisStateStore::exchange(std::vector<std::string_view>& argv,
 }
 
 RedisReply RedisStateStore::run_script(const RedisScript& script,
-                                       std::initializer_list<std::string_view> keys,
-                                       std::initializer_list<std::string_view> args) {
+                                       const std::vector<std::string_view>& keys,
+                                       const std::vector<std::string_view>& args) {
     std::vector<std::string> full_keys;
     full_keys.reserve(keys.size());
     for (std::string_view key : keys) full_keys.push_back(prefixed(key));
@@ -163,8 +182,7 @@ StoreStatus RedisStateStore::compare_and_set(std::string_view key, std::string_v
                                              std::string_view desired, std::int64_t ttl_seconds) {
     clear_failure();
     const std::string ttl = ttl_arg(ttl_seconds);
-    RedisReply reply =
-        run_script(redis_compare_and_set_script(), {key}, {expected, desired, ttl});
+    RedisReply reply = run_script(redis_compare_and_set_script(), {key}, {expected, desired, ttl});
     if (!reply) return StoreStatus::error;
     if (reply.is_integer()) {
         if (reply.integer() == 1) return StoreStatus::ok;
@@ -203,6 +221,55 @@ StoreStatus RedisStateStore::remove(std::string_view key) {
     if (!reply) return StoreStatus::error;
     if (!reply.is_integer()) return failed("redis DEL: unexpected reply");
     return reply.integer() > 0 ? StoreStatus::ok : StoreStatus::not_found;
+}
+
+GuessCountAnswer RedisStateStore::count_guess(const GuessCountRequest& request) {
+    clear_failure();
+    GuessCountAnswer answer;
+    std::vector<std::string_view> keys{request.lock, request.notice};
+    std::vector<std::string> numbers;  // the ttls and limits, kept alive for the views
+    numbers.reserve(request.counters.size() * 2);
+    std::vector<std::string_view> args{request.lock.empty() ? "0" : "1",
+                                       request.notice.empty() ? "0" : "1"};
+    for (const GuessCounter& counter : request.counters) {
+        keys.push_back(counter.key);
+        keys.push_back(counter.blocker);
+        numbers.push_back(ttl_arg(counter.ttl));
+        args.push_back(numbers.back());
+        numbers.push_back(std::to_string(counter.limit));
+        args.push_back(numbers.back());
+        args.push_back(counter.give_back ? "1" : "0");
+        args.push_back(counter.blocker.empty() ? "0" : "1");
+    }
+    RedisReply reply = run_script(redis_count_guess_script(), keys, args);
+    if (!reply) return answer;
+    std::int64_t status = -1, stopped = -1, removed = -1;
+    const std::size_t counts = reply.elements() >= 4 ? reply.elements() - 4 : 0;
+    if (reply.elements() < 4 || !RedisReply::element_integer(reply.element(0), &status) ||
+        !RedisReply::element_integer(reply.element(1), &stopped) ||
+        !RedisReply::element_is_string(reply.element(2)) ||
+        !RedisReply::element_integer(reply.element(3), &removed) || status < 0 || status > 3 ||
+        stopped < 0 || static_cast<std::size_t>(stopped) > request.counters.size() ||
+        counts > request.counters.size()) {
+        failed("redis count_guess: unexpected reply");
+        return answer;
+    }
+    for (std::size_t i = 0; i < counts; ++i) {
+        std::int64_t count = 0;
+        if (!RedisReply::element_integer(reply.element(4 + i), &count)) {
+            failed("redis count_guess: unexpected reply");
+            return answer;
+        }
+        answer.counts.push_back(count);
+    }
+    static constexpr GuessCountAnswer::Status kStatus[] = {
+        GuessCountAnswer::Status::counted, GuessCountAnswer::Status::locked,
+        GuessCountAnswer::Status::blocked, GuessCountAnswer::Status::over_limit};
+    answer.status = kStatus[status];
+    answer.stopped_at = static_cast<std::size_t>(stopped);
+    answer.blocker = std::string(RedisReply::element_text(reply.element(2)));
+    answer.notice_removed = removed == 1;
+    return answer;
 }
 
 }  // namespace otp

@@ -7,7 +7,7 @@
 // OTPStateStoreTimeout, is an error (the caller fails closed); never a wait beyond it.
 #pragma once
 
-#include <initializer_list>
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,7 +20,8 @@ namespace otp {
 
 class RedisStateStore final : public StateStore {
 public:
-    // A light handle for one request (or one thread); the pool is the process's.
+    // A light handle for one request; the pool is the process's. The handle's operations
+    // together wait at most OTPStateStoreTimeout (see exchange).
     explicit RedisStateStore(RedisPool& pool) : pool_(pool) {}
 
     StoreStatus add(std::string_view key, std::string_view value,
@@ -37,6 +38,8 @@ public:
                     std::int64_t ttl_seconds) override;
     StoreStatus get(std::string_view key, std::string* value) override;
     StoreStatus remove(std::string_view key) override;
+    // One script, one round trip (the default would take up to six).
+    GuessCountAnswer count_guess(const GuessCountRequest& request) override;
 
     // Why the first failed operation of this handle failed, for the error log: the server and
     // what went wrong ("redis 127.0.0.1:6379: no answer within the timeout"). Never holds a
@@ -53,13 +56,14 @@ private:
     // `script`: EVAL instead), READONLY and error replies. An empty reply on any failure.
     RedisReply exchange(std::vector<std::string_view>& argv, const RedisScript* script);
     // EVALSHA, and EVAL when the server does not have the script (NOSCRIPT).
-    RedisReply run_script(const RedisScript& script, std::initializer_list<std::string_view> keys,
-                          std::initializer_list<std::string_view> args);
+    RedisReply run_script(const RedisScript& script, const std::vector<std::string_view>& keys,
+                          const std::vector<std::string_view>& args);
     std::string prefixed(std::string_view key) const;
     // Records a failure; returns `status`.
     StoreStatus failed(std::string why, StoreStatus status = StoreStatus::error);
 
     RedisPool& pool_;
+    std::chrono::microseconds waited_{0};  // in this handle's operations so far
     std::string failure_reason_;
     unsigned failures_ = 0;
 };

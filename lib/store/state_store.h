@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace otp {
 
@@ -36,6 +37,38 @@ struct GuardedCount {
     Status status = Status::error;
     std::int64_t count = 0;  // counted: the counter's new value
     std::string blocker;     // blocked: the blocking entry's value
+};
+
+// One guess's admission (LoginLimits::admit) as one atomic step of the store: a lock checked,
+// an unlock notice taken, then counters counted in order, each maybe blocked by a lock of
+// its own and each with a limit. A store that talks to a server over the network does it in
+// one round trip (a login's admission would take four otherwise); the others compose it from
+// the operations below, each atomic on its own, which keeps the same limits (see admit).
+struct GuessCounter {
+    std::string key;         // the counter
+    std::int64_t ttl = 0;    // lifetime of a new counter; counting keeps an existing one's
+    std::int64_t limit = 0;  // a count above it refuses the guess
+    std::string blocker;     // a live entry here refuses the guess before this counts (empty:
+                             // none); as increment_unless, in one step with the count
+    // Decremented again when the guess is refused at this counter or a later one: the guess
+    // was never compared, so it must not use up the budget.
+    bool give_back = true;
+};
+
+struct GuessCountRequest {
+    std::string lock;    // a live entry here refuses before anything is counted (empty: none)
+    std::string notice;  // removed when not locked; whether it existed is answered (empty: none)
+    std::vector<GuessCounter> counters;  // counted in this order
+};
+
+struct GuessCountAnswer {
+    enum class Status { counted, locked, blocked, over_limit, error };
+    Status status = Status::error;
+    std::size_t stopped_at = 0;        // blocked, over_limit: the counter that refused
+    std::string blocker;               // locked, blocked: the blocking entry's value
+    std::vector<std::int64_t> counts;  // the new value of each counter counted (over_limit:
+                                       // up to and with stopped_at, before any give-back)
+    bool notice_removed = false;
 };
 
 class StateStore {
@@ -73,6 +106,10 @@ public:
                             std::int64_t ttl_seconds) = 0;
     virtual StoreStatus get(std::string_view key, std::string* value) = 0;
     virtual StoreStatus remove(std::string_view key) = 0;
+    // The admission of one guess (GuessCountRequest). This default composes it from get,
+    // remove, increment_unless, increment and decrement; a backend may do it in one step.
+    // error when the store failed (nothing more is counted after the failure).
+    virtual GuessCountAnswer count_guess(const GuessCountRequest& request);
 
     // Why the last operation on this handle failed: full when the store had no room, error
     // otherwise; ok when it succeeded. Operations that answer std::nullopt or a

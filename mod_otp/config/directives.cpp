@@ -88,7 +88,11 @@ const char* set_state_store(cmd_parms* cmd, void*, const char* arg) {
     if (otp::is_redis_address(arg)) {
         std::string error;
         store.redis = otp::parse_redis_address(arg, &error);
-        if (!store.redis) return apr_psprintf(cmd->pool, "OTPStateStore %s: %s", arg, error.c_str());
+        // A refused address is not repeated: it may hold a password (configtest names the
+        // file and line).
+        if (!store.redis)
+            return apr_psprintf(cmd->pool, "OTPStateStore: not a Redis address: %s",
+                                error.c_str());
         store.provider = "redis-native";
         store.args.clear();
         return nullptr;

@@ -2,6 +2,30 @@
 
 APLOG_USE_MODULE(otp);
 
+int otp_redis_check_config(apr_pool_t*, apr_pool_t*, apr_pool_t* ptemp, server_rec* s) {
+    try {
+        const OtpStoreConfig& config = otp_state().store_config;
+        // A secret or a setting that only the Redis store reads is a mistake elsewhere: say
+        // so (in configtest too) rather than let the administrator believe it is in use.
+        const char* err = nullptr;
+        if (config.password_file && !config.redis)
+            err = apr_psprintf(ptemp,
+                               "OTPStateStorePasswordFile %s: only a Redis store (OTPStateStore "
+                               "redis://...) uses a password",
+                               config.password_file);
+        else if (config.prefix_set && !config.redis)
+            err =
+                "OTPStateStorePrefix: only a Redis store (OTPStateStore redis://...) uses a "
+                "key prefix";
+        if (!err) return OK;
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, s, "mod_otp: %s", err);
+    } catch (...) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, s,
+                     "mod_otp: checking the state store settings: internal error");
+    }
+    return HTTP_INTERNAL_SERVER_ERROR;
+}
+
 void otp_redis_post_config(OtpModuleState& state, server_rec* server) {
     const OtpStoreConfig& config = state.store_config;
     otp::RedisSettings settings;

@@ -7,6 +7,10 @@
 #include "mod_otp/lifecycle/module_state.h"
 #include "store/redis_state_store.h"
 
+// check_config (runs for apachectl configtest too): OTPStateStorePasswordFile and
+// OTPStateStorePrefix without a Redis store fail it.
+int otp_redis_check_config(apr_pool_t* pconf, apr_pool_t* plog, apr_pool_t* ptemp, server_rec* s);
+
 // Makes the pool (no connection yet) and logs which store the server uses.
 void otp_redis_post_config(OtpModuleState& state, server_rec* server);
 

@@ -1,10 +1,9 @@
 #include "mod_otp/store/socache_state_store.h"
 
-#include "mod_otp/store/redis_store_setup.h"
-
 #include <cstring>
 
 #include "mod_otp/http/clock.h"
+#include "mod_otp/store/redis_store_setup.h"
 #include "mod_otp/store/shared_table_region.h"
 #include "util/numbers.h"
 
@@ -143,16 +142,7 @@ apr_status_t destroy_store(void* data) {
 const char* otp_store_post_config(OtpModuleState& state, apr_pool_t* pconf, apr_pool_t* ptemp,
                                   server_rec* server) {
     const OtpStoreConfig& config = state.store_config;
-    // A secret or a setting that only the Redis store reads is a mistake elsewhere: say so
-    // rather than let the administrator believe it is in use.
-    if (config.password_file && !config.redis)
-        return apr_psprintf(ptemp,
-                            "OTPStateStorePasswordFile %s: only a Redis store (OTPStateStore "
-                            "redis://...) uses a password",
-                            config.password_file);
-    if (config.prefix_set && !config.redis)
-        return "OTPStateStorePrefix: only a Redis store (OTPStateStore redis://...) uses a key "
-               "prefix";
+    // (Settings only a Redis store reads were checked by otp_redis_check_config.)
     if (config.redis) {
         otp_redis_post_config(state, server);
         return nullptr;

@@ -476,6 +476,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             } else {
                 address_guesses = ad->guesses.increment(now, lp.address_window);
                 if (address_guesses > static_cast<std::int64_t>(lp.address_failures)) {
+                    // Refused without comparing: the guess is given back.
+                    ad->guesses.decrement(now);
+                    address_guesses = 0;
                     e.verdict = Verdict::address_locked;
                     e.retry_after = lp.address_ban;
                     decided = true;
@@ -488,6 +491,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 a->attempt->created + lp.attempt_lifetime + kAttemptClockSkew;
             tries = a->tries.increment(now, until > now ? until - now : 1);
             if (tries > static_cast<std::int64_t>(lp.allowed_retry)) {
+                // The attempt keeps its try; the address gets its guess back.
+                if (address_guesses > 0) ad->guesses.decrement(now);
                 e.verdict = Verdict::retries_exhausted;
                 e.attempts_left = 0;
                 decided = true;
@@ -496,6 +501,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (!decided && lp.lockout) {
             user_guesses = u.guesses.increment(now, lp.lockout_window);
             if (user_guesses > static_cast<std::int64_t>(lp.lockout_failures)) {
+                // Over the limit, never compared: the user and the address get it back.
+                u.guesses.decrement(now);
+                if (address_guesses > 0) ad->guesses.decrement(now);
                 e.verdict = Verdict::locked;
                 e.retry_after = lp.lockout_ban;
                 decided = true;

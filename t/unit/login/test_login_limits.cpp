@@ -168,6 +168,50 @@ static void parallel_guesses_never_exceed_the_limits(void**) {
     assert_int_equal(admitted.load(), 5);
 }
 
+// Guesses refused for being over the limit were never compared: they are given back, so once
+// the guesses in flight turn out to be replays the user can log in (30 parallel replays of one
+// valid code must not leave the user refused for the window without a lock).
+static void refused_guesses_over_the_limit_are_given_back(void**) {
+    MemoryStateStore store;
+    store.set_now(kNow);
+    LimitPolicy p = policy(2, 5);
+    p.address_failures = 8;
+    LoginLimits limits(store, p, "users");
+    std::vector<Admission> in_flight;
+    for (int i = 0; i < 5; ++i) {
+        in_flight.push_back(limits.admit(nullptr, "alice", "192.0.2.7", kNow));
+        assert_verdict(in_flight.back(), proceed);
+    }
+    for (int i = 0; i < 20; ++i) {
+        Admission over = limits.admit(nullptr, "alice", "192.0.2.7", kNow);
+        assert_verdict(over, locked);
+        assert_int_equal(over.user_guesses, 0);
+    }
+    // The five were replays: each gives its guess back. Nothing is locked, nothing counted.
+    for (const Admission& a : in_flight) limits.record_replay("alice", "192.0.2.7", a);
+    std::string value;
+    assert_int_equal(static_cast<int>(store.get(record_key(limits.user_key("alice"), "guesses"),
+                                                &value)),
+                     static_cast<int>(StoreStatus::ok));
+    assert_string_equal(value.c_str(), "0");
+    // A fresh guess is the first again, and the address budget is whole.
+    Admission next = limits.admit(nullptr, "alice", "192.0.2.7", kNow);
+    assert_verdict(next, proceed);
+    assert_int_equal(next.user_guesses, 1);
+    assert_int_equal(next.address_guesses, 1);
+
+    // Over the address limit: refused and given back as well.
+    for (int i = 0; i < 7; ++i)
+        assert_verdict(limits.admit(nullptr, std::to_string(i), "198.51.100.1", kNow), proceed);
+    assert_verdict(limits.admit(nullptr, "x", "198.51.100.1", kNow), proceed);
+    assert_verdict(limits.admit(nullptr, "y", "198.51.100.1", kNow), address_locked);
+    assert_int_equal(static_cast<int>(store.get(record_key(limits.address_key("198.51.100.1"),
+                                                           "addr-guesses"),
+                                                &value)),
+                     static_cast<int>(StoreStatus::ok));
+    assert_string_equal(value.c_str(), "8");
+}
+
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(retry_limit_aborts_the_attempt),
@@ -176,6 +220,7 @@ int main() {
         cmocka_unit_test(success_resets_the_user_count),
         cmocka_unit_test(lockout_off),
         cmocka_unit_test(parallel_guesses_never_exceed_the_limits),
+        cmocka_unit_test(refused_guesses_over_the_limit_are_given_back),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
