@@ -144,15 +144,14 @@ Admission LoginLimits::admit(const LoginAttempt* attempt, std::string_view user,
     //    is reported once (its notice taken);
     //  - the client address (where an address limit applies), blocked by its lock;
     //  - the attempt's retries (kept when a later counter refuses: the attempt was used);
-    //  - the user's guesses, blocked by the user's lock in the same step as the count (the
-    //    lock read first may be stale).
+    //  - the user's guesses, blocked by the user's lock.
     // A counter above its limit refuses the guess without comparing it. The guess is given
-    // back to the address and the user then: it was never compared, and kept it would outlive
-    // the guesses in flight (30 parallel replays of one valid code, each given back once
-    // compared, would leave the user refused for the window with no lock and no lockout
-    // event). The guesses in flight keep their counts, so no interleaving compares more than
-    // the limit; a counter that holds a lock in place (take_lock, in_counter) stays at or
-    // above the limit.
+    // back to the address and the user then, in the same step: it was never compared, and
+    // kept it would outlive the guesses in flight (30 parallel replays of one valid code, each
+    // given back once compared, would leave the user refused for the window with no lock and
+    // no lockout event). The guesses in flight keep their counts, so no interleaving compares
+    // more than the limit; a counter that holds a lock in place (take_lock, in_counter) stays
+    // at or above the limit, as a give-back in the same step only undoes its own count.
     GuessCountRequest request;
     if (policy_.lockout) {
         request.lock = record_key(user_id, "lock");

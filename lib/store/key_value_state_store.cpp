@@ -44,7 +44,10 @@ std::optional<std::int64_t> KeyValueStateStore::increment(std::string_view key,
 std::optional<std::int64_t> KeyValueStateStore::decrement(std::string_view key) {
     Guard guard(*this);
     if (!guard.locked()) return std::nullopt;
-    const std::string k(key);
+    return decrement_locked(std::string(key));
+}
+
+std::optional<std::int64_t> KeyValueStateStore::decrement_locked(const std::string& k) {
     Record record;
     StoreStatus status = checked_load(k, &record);
     if (status == StoreStatus::not_found) return 0;
@@ -124,6 +127,61 @@ std::optional<bool> KeyValueStateStore::advance(std::string_view key, std::uint6
     if (checked_save(k, Record{std::to_string(value), now() + ttl_seconds}) != StoreStatus::ok)
         return std::nullopt;
     return true;
+}
+
+GuessCountAnswer KeyValueStateStore::count_guess(const GuessCountRequest& request) {
+    // Under one hold of the store lock, so a guess given back can never meet a counter that
+    // another request reset or rewrote in between (a lockout's in_counter put, a success's
+    // removal): giving back is then the same as never having counted.
+    GuessCountAnswer answer;
+    Guard guard(*this);
+    if (!guard.locked()) return answer;
+    Record record;
+    if (!request.lock.empty()) {
+        const StoreStatus lock = checked_load(request.lock, &record);
+        if (lock == StoreStatus::ok) {
+            answer.status = GuessCountAnswer::Status::locked;
+            answer.blocker = std::move(record.value);
+            return answer;
+        }
+        if (lock != StoreStatus::not_found) return answer;
+    }
+    if (!request.notice.empty()) {
+        const StoreStatus notice = checked_erase(request.notice);
+        if (notice == StoreStatus::error) return answer;
+        answer.notice_removed = notice == StoreStatus::ok;
+    }
+    // Gives back the counters before `end` that ask for it (best effort: a counter that cannot
+    // be given back errs on the side of fewer guesses).
+    const auto give_back = [&](std::size_t end) {
+        for (std::size_t i = 0; i < end; ++i)
+            if (request.counters[i].give_back) decrement_locked(request.counters[i].key);
+    };
+    for (std::size_t i = 0; i < request.counters.size(); ++i) {
+        const GuessCounter& counter = request.counters[i];
+        if (!counter.blocker.empty()) {
+            const StoreStatus blocked = checked_load(counter.blocker, &record);
+            if (blocked == StoreStatus::ok) {
+                give_back(i);
+                answer.status = GuessCountAnswer::Status::blocked;
+                answer.stopped_at = i;
+                answer.blocker = std::move(record.value);
+                return answer;
+            }
+            if (blocked != StoreStatus::not_found) return answer;
+        }
+        const std::optional<std::int64_t> count = increment_locked(counter.key, counter.ttl);
+        if (!count) return answer;
+        answer.counts.push_back(*count);
+        if (*count > counter.limit) {
+            give_back(i + 1);
+            answer.status = GuessCountAnswer::Status::over_limit;
+            answer.stopped_at = i;
+            return answer;
+        }
+    }
+    answer.status = GuessCountAnswer::Status::counted;
+    return answer;
 }
 
 StoreStatus KeyValueStateStore::compare_and_set(std::string_view key, std::string_view expected,

@@ -46,7 +46,7 @@ if blocker then return {0, blocker} end
 return {1, increment(KEYS[1], ARGV[1])}
 )lua";
 
-// StateStore::count_guess in one step (see its default in store/state_store.cpp).
+// StateStore::count_guess in one step (as KeyValueStateStore::count_guess does it in C++).
 constexpr const char* kCountGuess = R"lua(
 local function give_back(last)
   for j = 1, last do

@@ -37,7 +37,8 @@ RedisReply RedisStateStore::exchange(std::vector<std::string_view>& argv,
                                      const RedisScript* script) {
     // OTPStateStoreTimeout bounds what one request (this handle) waits for the store in all,
     // not each operation: a hung Redis refuses a request within the timeout, however many
-    // operations it makes. Time spent elsewhere (a pipe running) does not count.
+    // operations it makes. Time spent elsewhere (a pipe running) does not count, and the
+    // outcome of a comparison gets the timeout again (renew_timeout).
     const auto budget =
         pool_.settings().timeout - std::chrono::ceil<std::chrono::milliseconds>(waited_);
     if (budget.count() <= 0) {
@@ -249,7 +250,8 @@ GuessCountAnswer RedisStateStore::count_guess(const GuessCountRequest& request) 
         !RedisReply::element_integer(reply.element(1), &stopped) ||
         !RedisReply::element_is_string(reply.element(2)) ||
         !RedisReply::element_integer(reply.element(3), &removed) || status < 0 || status > 3 ||
-        stopped < 0 || static_cast<std::size_t>(stopped) > request.counters.size() ||
+        stopped < 0 ||
+        (status >= 2 && static_cast<std::size_t>(stopped) >= request.counters.size()) ||
         counts > request.counters.size()) {
         failed("redis count_guess: unexpected reply");
         return answer;

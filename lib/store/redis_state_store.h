@@ -21,7 +21,8 @@ namespace otp {
 class RedisStateStore final : public StateStore {
 public:
     // A light handle for one request; the pool is the process's. The handle's operations
-    // together wait at most OTPStateStoreTimeout (see exchange).
+    // together wait at most OTPStateStoreTimeout (see exchange), and again after
+    // renew_timeout().
     explicit RedisStateStore(RedisPool& pool) : pool_(pool) {}
 
     StoreStatus add(std::string_view key, std::string_view value,
@@ -38,8 +39,9 @@ public:
                     std::int64_t ttl_seconds) override;
     StoreStatus get(std::string_view key, std::string* value) override;
     StoreStatus remove(std::string_view key) override;
-    // One script, one round trip (the default would take up to six).
+    // One script, one round trip.
     GuessCountAnswer count_guess(const GuessCountRequest& request) override;
+    void renew_timeout() override { waited_ = std::chrono::microseconds(0); }
 
     // Why the first failed operation of this handle failed, for the error log: the server and
     // what went wrong ("redis 127.0.0.1:6379: no answer within the timeout"). Never holds a

@@ -41,9 +41,10 @@ struct GuardedCount {
 
 // One guess's admission (LoginLimits::admit) as one atomic step of the store: a lock checked,
 // an unlock notice taken, then counters counted in order, each maybe blocked by a lock of
-// its own and each with a limit. A store that talks to a server over the network does it in
-// one round trip (a login's admission would take four otherwise); the others compose it from
-// the operations below, each atomic on its own, which keeps the same limits (see admit).
+// its own and each with a limit. One step, not several: a guess refused at a limit is given
+// back, and given back in a later step it could undo another request's reset of the counter
+// (a lockout held in the counter, a success) and hand out more guesses than the limit. A
+// store behind a network does it in one round trip (four operations otherwise).
 struct GuessCounter {
     std::string key;         // the counter
     std::int64_t ttl = 0;    // lifetime of a new counter; counting keeps an existing one's
@@ -106,10 +107,14 @@ public:
                             std::int64_t ttl_seconds) = 0;
     virtual StoreStatus get(std::string_view key, std::string* value) = 0;
     virtual StoreStatus remove(std::string_view key) = 0;
-    // The admission of one guess (GuessCountRequest). This default composes it from get,
-    // remove, increment_unless, increment and decrement; a backend may do it in one step.
-    // error when the store failed (nothing more is counted after the failure).
-    virtual GuessCountAnswer count_guess(const GuessCountRequest& request);
+    // The admission of one guess (GuessCountRequest), atomic as a whole. error when the store
+    // failed (nothing more is counted after the failure).
+    virtual GuessCountAnswer count_guess(const GuessCountRequest& request) = 0;
+
+    // The caller starts a new step that gets the store's whole timeout again: the verifier
+    // after a comparison, so that recording its outcome (a lock, a revocation) is not starved
+    // by what the admission waited. Only stores that bound a handle's total wait use it.
+    virtual void renew_timeout() {}
 
     // Why the last operation on this handle failed: full when the store had no room, error
     // otherwise; ok when it succeeded. Operations that answer std::nullopt or a
@@ -148,6 +153,7 @@ public:
                     std::int64_t ttl_seconds) override;
     StoreStatus get(std::string_view key, std::string* value) override;
     StoreStatus remove(std::string_view key) override;
+    GuessCountAnswer count_guess(const GuessCountRequest& request) override;
 
 protected:
     struct Record {
@@ -173,8 +179,9 @@ private:
         return note(save(key, record));
     }
     StoreStatus checked_erase(const std::string& key) { return note(erase(key)); }
-    // increment() with the store lock already held.
+    // increment() and decrement() with the store lock already held.
     std::optional<std::int64_t> increment_locked(const std::string& key, std::int64_t ttl_seconds);
+    std::optional<std::int64_t> decrement_locked(const std::string& key);
 };
 
 // A process-local store with a clock that tests can set.

@@ -113,6 +113,9 @@ Verification Verifier::verify(const UsersSource& users, const Pipe& pipe, const 
                         guess.context ? *guess.context : kNoContext,
                         &capacity};
     ValidationResult result = pipe.check(call);
+    // What the comparison led to (a lock, a revocation, a used attempt) gets the store's whole
+    // timeout, whatever the admission waited.
+    store_.renew_timeout();
     v.compared = true;
     v.pipe = result.pipe[0] ? result.pipe : pipe.name();
     v.detail = std::move(result.detail);

@@ -56,6 +56,11 @@ public:
         if (failing) return std::nullopt;
         return inner_.decrement(k);
     }
+    GuessCountAnswer count_guess(const GuessCountRequest& request) override {
+        ++operations;
+        if (failing) return GuessCountAnswer{};
+        return inner_.count_guess(request);
+    }
     GuardedCount increment_unless(std::string_view k, std::int64_t ttl,
                                   std::string_view blocker) override {
         ++operations;

@@ -1,7 +1,7 @@
 // StateStore::count_guess, the admission of one guess in one step: the Lua script of the Redis
-// store against a real redis-server must answer and leave exactly what the default (composed
-// of the single operations, as MemoryStateStore runs it) answers and leaves, for every way a
-// guess can be admitted or refused. And the handle of one request waits for Redis at most
+// store against a real redis-server must answer and leave exactly what KeyValueStateStore's
+// (MemoryStateStore here; the shared-memory table and the socache store run the same code)
+// answers and leaves, for every way a guess can be admitted or refused. And the handle of one request waits for Redis at most
 // OTPStateStoreTimeout in all, however many operations it makes.
 #include <atomic>
 #include <chrono>

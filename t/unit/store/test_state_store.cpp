@@ -124,6 +124,44 @@ static void operations_are_atomic_across_threads(void**) {
     assert_int_equal(add_wins.load(), 1);
 }
 
+// count_guess is one atomic step: a guess refused over the limit and given back can never
+// meet a counter that another request rewrote in between. Here the other request holds a
+// lockout in the counter (LoginLimits::take_lock's in_counter put of the limit) while 8
+// threads keep guessing over the limit: the counter must end at the limit, never below (a
+// give-back in a later step would take it to 4, 3, ... and hand out new guesses).
+static void count_guess_gives_back_in_the_same_step(void**) {
+    using otp::GuessCountAnswer;
+    using otp::GuessCountRequest;
+    MemoryStateStore store;
+    store.set_now(1700000000);
+    GuessCountRequest request;
+    request.counters.push_back({"u.guesses", 300, 5, "u.lock", true});
+    for (int round = 0; round < 50; ++round) {
+        store.put("u.guesses", "5", 900);
+        std::atomic<bool> go{false};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 8; ++t)
+            threads.emplace_back([&] {
+                while (!go) std::this_thread::yield();
+                for (int i = 0; i < 50; ++i) {
+                    const GuessCountAnswer a = store.count_guess(request);
+                    assert_int_equal(static_cast<int>(a.status),
+                                     static_cast<int>(GuessCountAnswer::Status::over_limit));
+                }
+            });
+        threads.emplace_back([&] {
+            while (!go) std::this_thread::yield();
+            for (int i = 0; i < 50; ++i) store.put("u.guesses", "5", 900);
+        });
+        go = true;
+        for (auto& t : threads) t.join();
+        std::string value;
+        assert_int_equal(static_cast<int>(store.get("u.guesses", &value)),
+                         static_cast<int>(StoreStatus::ok));
+        assert_string_equal(value.c_str(), "5");
+    }
+}
+
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(add_is_if_absent),
@@ -134,6 +172,7 @@ int main() {
         cmocka_unit_test(compare_and_set_moves_once),
         cmocka_unit_test(remove_deletes),
         cmocka_unit_test(operations_are_atomic_across_threads),
+        cmocka_unit_test(count_guess_gives_back_in_the_same_step),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -140,6 +140,10 @@ public:
         ++operations;
         return inner_.decrement(k);
     }
+    GuessCountAnswer count_guess(const GuessCountRequest& request) override {
+        ++operations;
+        return inner_.count_guess(request);
+    }
     GuardedCount increment_unless(std::string_view k, std::int64_t ttl,
                                   std::string_view blocker) override {
         ++operations;

@@ -128,15 +128,19 @@ static void parallel_basic_guesses_never_exceed_the_lockout(void**) {
     assert_int_equal(compared.load(), 3);
 }
 
-// A store that lets another request's lockout happen between admission's "is the user
-// locked?" read and its count: the interleaving that gave extra guesses when the count was a
-// plain increment (the lockout clears the counter, so a late increment started again at 1).
+// A store that lets another request's lockout happen just before admission counts: the
+// interleaving that gave extra guesses when the count was a plain increment after a separate
+// "is the user locked?" read (the lockout clears the counter, so a late increment started
+// again at 1). Admission is one atomic step now (count_guess): it must see the lock.
 class InterleavingStore final : public StateStore {
 public:
     explicit InterleavingStore(MemoryStateStore& inner) : inner_(inner) {}
     StoreStatus get(std::string_view key, std::string* value) override {
-        StoreStatus status = inner_.get(key, value);
+        return inner_.get(key, value);
+    }
+    GuessCountAnswer count_guess(const GuessCountRequest& request) override {
         const std::string_view kind = ".lock";
+        const std::string_view key = request.lock;
         if (!interleaved_ && key.size() > kind.size() &&
             key.substr(key.size() - kind.size()) == kind) {
             interleaved_ = true;
@@ -145,7 +149,7 @@ public:
             inner_.add(otp::record_key(user_id, "lock"), std::to_string(kNow + 30), 30);
             inner_.remove(otp::record_key(user_id, "guesses"));
         }
-        return status;
+        return inner_.count_guess(request);
     }
     StoreStatus add(std::string_view k, std::string_view v, std::int64_t ttl) override {
         return inner_.add(k, v, ttl);
